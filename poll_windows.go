@@ -1,0 +1,76 @@
+package afd
+
+import (
+	"errors"
+	"fmt"
+	"unsafe"
+
+	"golang.org/x/sys/windows"
+)
+
+// Errors Poll returns before calling the driver.
+var (
+	// ErrNoHandles: the Request has no handle to poll.
+	ErrNoHandles = errors.New("afd: poll with no handles")
+	// ErrBusy: the Request is still pending; it cannot be submitted again
+	// until its completion is taken back with RequestOf.
+	ErrBusy = errors.New("afd: request still pending")
+)
+
+// Poll submits r as IOCTL_AFD_POLL on d.
+//
+// It returns done == false and a nil error when the poll is pending: its
+// completion will be queued on the device's completion port, and the
+// packet's lpOverlapped is r.Overlapped(). It returns done == true when
+// the driver answered at once (sockets already ready, or a zero timeout):
+// r.Ready() then holds the result, and a completion packet is queued all
+// the same unless the device skips the port on success (SetCompletionModes).
+// An error means the driver refused the request and nothing is queued; it
+// wraps the Status (StatusInvalidHandle for a handle that is not a socket
+// on Windows, for instance).
+func (d *Device) Poll(r *Request) (done bool, err error) {
+	if r.n == 0 {
+		return false, fmt.Errorf("afd: poll on %v: %w", d, ErrNoHandles)
+	}
+	if !r.hold() {
+		return false, fmt.Errorf("afd: poll on %v: %w", d, ErrBusy)
+	}
+	info := r.Info()
+	info.NumberOfHandles = uint32(r.n)
+	hs := r.Handles()
+	for i := range hs {
+		hs[i].Status = StatusSuccess
+	}
+	r.iosb.Status = windows.NTStatus(StatusPending)
+	r.iosb.Information = 0
+	buf := (*byte)(unsafe.Pointer(&r.buf[0]))
+	size := uint32(pollInfoSize + uintptr(r.n)*handleInfoSize)
+	st := ntDeviceIoControlFile(d.h, 0, 0, &r.iosb, &r.iosb, ioctlAFDPoll, buf, size, buf, size)
+	switch {
+	case st == StatusPending:
+		return false, nil
+	case !st.IsError():
+		if d.skipOnSuccess.Load() {
+			r.release()
+		}
+		return true, nil
+	default:
+		r.iosb.Status = windows.NTStatus(st)
+		r.release()
+		return false, fmt.Errorf("afd: poll %#x on %v: %w", uintptr(hs[0].Handle), d, st)
+	}
+}
+
+// Cancel asks the driver to cancel r with NtCancelIoFileEx. A cancelled
+// poll completes with StatusCancelled (which errors.Is matches with
+// windows.ERROR_OPERATION_ABORTED) and its entries are left untouched;
+// the packet still has to be dequeued. Cancelling a poll that has already
+// completed, even if its packet is not yet dequeued, fails with
+// StatusNotFound.
+func (d *Device) Cancel(r *Request) error {
+	var iosb windows.IO_STATUS_BLOCK
+	if st := ntCancelIoFileEx(d.h, &r.iosb, &iosb); st != StatusSuccess {
+		return fmt.Errorf("afd: cancel on %v: %w", d, st)
+	}
+	return nil
+}
