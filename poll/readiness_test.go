@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/goafd/afd/internal/sock"
 )
@@ -26,6 +27,7 @@ var readinessCases = []struct {
 }{
 	{"connected idle", connected, common, Out},
 	{"connected idle every bit", connected, everyBit, Out | WrNorm},
+	{"send buffer full", sendFull, common, 0},
 	{"data", withData, common, In | Out},
 	{"data every bit", withData, everyBit, In | Out | RdNorm | WrNorm},
 	{"data interest In", withData, In, In},
@@ -113,6 +115,19 @@ func TestReadiness(t *testing.T) {
 
 func connected(t *testing.T) sock.Handle {
 	c, _ := pair(t, sock.TCP4)
+	return c
+}
+
+// sendFull fills the send buffer and the peer's receive buffer (small
+// ones), until writing would block even after a pause for the data in
+// flight to settle.
+func sendFull(t *testing.T) sock.Handle {
+	c, s := pair(t, sock.TCP4)
+	sock.SetBuffers(c, 4096, 0)
+	sock.SetBuffers(s, 0, 4096)
+	for fill(t, c) > 0 {
+		time.Sleep(20 * time.Millisecond)
+	}
 	return c
 }
 

@@ -1,0 +1,171 @@
+// Package poll reports socket readiness with the semantics of Linux
+// epoll(7), on Linux, Windows, macOS and the BSDs.
+//
+// On Linux the Poller is epoll itself. On Windows it drives the
+// \Device\Afd driver below Winsock (see package afd), the technique of
+// wepoll, libuv and mio, and makes it behave like epoll. On macOS,
+// FreeBSD, NetBSD and OpenBSD it is kqueue. The event bits have epoll's
+// values everywhere, and one conformance suite (this package's tests)
+// holds every backend to what Linux does.
+//
+//	p, _ := poll.New()
+//	p.Add(fd, key, poll.In|poll.RdHup)   // fd: a socket (a SOCKET handle on Windows)
+//	events := make([]poll.Event, 128)
+//	n, _ := p.Wait(events, -1)           // events[:n] are ready: {Events, Key}
+//
+// # Modes
+//
+// A registration is in one of three modes, chosen with the flags in its
+// events:
+//
+//   - Level-triggered (no flag): reported on every Wait while the socket
+//     is ready for something the registration asks for.
+//   - Oneshot: reported once, then disabled, Err and Hup included, until
+//     Modify re-arms it (with the same or other events and key). Modify
+//     reports at once if the socket is ready. Several goroutines waiting
+//     on one Poller each get a different one-shot event: this is the mode
+//     for spreading sockets over waiters.
+//   - Edge: reported once per transition to ready: an idle writable
+//     socket is reported once, not on every Wait; new data is reported
+//     again. The portable rule is epoll's: after an edge, read (or write)
+//     until the call would block, then call Rearm; an edge is guaranteed
+//     for readiness that comes after that. Linux reports more: every
+//     arrival of data, drained or not. And on every edge Linux reports
+//     all the bits of the interest that are ready then, not only the one
+//     that changed (new data on an Edge|In|Out socket gives In|Out).
+//
+// Edge|Oneshot is allowed, as in epoll: one edge, then disabled until
+// Modify.
+//
+// # Bits
+//
+// In (0x1), Pri (0x2), Out (0x4), RdNorm (0x40), RdBand (0x80), WrNorm
+// (0x100), WrBand (0x200), Msg (0x400) and RdHup (0x2000) can be asked
+// for; Err (0x8) and Hup (0x10) are reported whether asked for or not
+// (asking for them is allowed and changes nothing). A Wait reports the
+// bits of the socket's state that the registration asks for, plus Err
+// and Hup. Any other bit in Add or Modify is an error (ErrInvalidEvents),
+// not masked silently; so are the epoll flags this package does not
+// offer (EPOLLEXCLUSIVE, EPOLLWAKEUP). RdNorm and WrNorm are reported
+// with In and Out when asked for; WrBand with Out for UDP sockets only;
+// RdBand and Msg never, for TCP and UDP.
+//
+// # What Linux reports
+//
+// Measured on Linux 6.18 over loopback, level-triggered, and asserted by
+// TestReadiness on every platform (run it with -v to print the table).
+// Interest is In|Pri|Out|RdHup unless said otherwise.
+//
+//	situation                               interest   events
+//	connected, idle                                    Out
+//	connected, send buffer full                        (nothing)
+//	data to read                                       In|Out
+//	data to read                            In         In
+//	out-of-band byte only                              Pri|Out (no In)
+//	data and an out-of-band byte                       In|Pri|Out
+//	peer shut down writing (FIN)                       In|Out|RdHup
+//	peer FIN                                In|Out     In|Out
+//	this side shut down writing                        Out
+//	both sides shut down writing                       In|Out|Hup|RdHup
+//	both sides shut down writing            0          Hup
+//	peer reset (RST)                                   In|Out|Err|Hup|RdHup
+//	peer reset                              In         In|Err|Hup
+//	peer reset                              0          Err|Hup
+//	peer reset, after reading SO_ERROR                 In|Out|Hup|RdHup
+//	connect refused                                    In|Out|Err|Hup|RdHup
+//	connect refused                         In         In|Err|Hup
+//	connect refused                         Out        Out|Err|Hup
+//	connect refused                         0          Err|Hup
+//	connect refused, after reading SO_ERROR            In|Out|Hup|RdHup
+//	connect succeeded (accepted or not)                Out
+//	listener with a connection to accept               In
+//	listener, idle                                     (nothing)
+//	UDP socket, idle                                   Out
+//	UDP socket with a datagram                         In|Out
+//	TCP socket neither connected nor listening         Out|Hup (Linux only; not in the suite)
+//
+// With every bit asked for, In comes with RdNorm, Out with WrNorm (and
+// WrBand for UDP). A refused connect wakes readers and writers alike; the
+// error itself is read with SO_ERROR, which clears Err. After a reset,
+// reading returns end of stream (0 bytes) once SO_ERROR has been read.
+// IPv4 and IPv6 behave the same.
+//
+// # Sockets that are closed
+//
+// A socket closed while registered is removed from the Poller by the
+// close itself, silently: no event for it, no need (and no way) to Delete
+// it. Its handle value may be reused by a new socket at once; Add of the
+// new socket works and only its own key is reported. (On Linux this holds
+// when the closed descriptor was the last reference to the socket: epoll
+// watches the open file, not the descriptor.) Events collected by a Wait
+// that ran concurrently with the close may still carry the old key, as
+// with epoll.
+//
+// # Keys and errors
+//
+// The key is any uint64 except ReservedKey, which the Linux backend uses
+// for its wake-up (epoll hands back nothing but the key). Several
+// sockets may share a key.
+//
+// Errors match with errors.Is: ErrClosed (which matches net.ErrClosed)
+// for any call after Close and for a Wait blocked when Close was called;
+// ErrInvalidEvents and ErrInvalidKey for bad arguments; fs.ErrInvalid for
+// Wait with an empty slice; fs.ErrExist for Add of a registered socket;
+// fs.ErrNotExist for Modify or Delete of an unknown one; the OS error for
+// a bad handle (EBADF; WSAENOTSOCK on Windows, also for handles that are
+// not sockets; Linux refuses regular files with EPERM). The checks come
+// in that order: a closed Poller first, then the arguments, then the
+// backend. Every error names the call and the handle ("poll: add fd 7:
+// ..."). Modify and Delete of a handle that is not open give EBADF on
+// Linux, which checks the descriptor first, and fs.ErrNotExist on the
+// other systems, which look it up in their own table.
+//
+// # Concurrency
+//
+// All methods are safe for concurrent use. Add, Modify and Delete take
+// effect at once, also for a Wait blocked in another goroutine; no Wait
+// that starts after Delete returns reports the socket. Wake makes one
+// blocked Wait return (the next one, if none is blocked); Close makes all
+// of them return and waits for every call in flight to return before it
+// releases the Poller. Wait never returns early without an event or a
+// wake-up, and rounds its timeout up to what the system can wait for. In
+// steady state neither Wait nor Modify allocates.
+//
+// # Windows
+//
+// TO BE WRITTEN by the Windows backend: the AFD emulation (poll groups,
+// the per-socket state machine, how Edge is emulated and what Rearm
+// does), what differs from the Linux table above and why, AddHandle,
+// behaviour under Wine, and the cost in wine-server requests per event.
+//
+// # macOS and the BSDs
+//
+// kqueue watches a read filter for In (and RdNorm, RdHup), a write filter
+// for Out (WrNorm, WrBand), and EVFILT_EXCEPT with NOTE_OOB for Pri on
+// macOS and OpenBSD; FreeBSD and NetBSD have no filter for out-of-band
+// data and never report Pri. EV_EOF on the read filter is RdHup; with a
+// socket error (a reset, a refused connect) it is Err|Hup on either
+// filter. Edge is EV_CLEAR; Oneshot is done by the backend, which
+// disables the filters of a registration when it reports. Differences
+// from Linux: a registration with no interest reports nothing (kqueue
+// reports only through a filter), Hup is not reported for an orderly
+// shutdown of both directions, and kqueue accepts regular files (always
+// ready). This backend builds and is vetted, but the suite has not been
+// run on these systems.
+//
+// # Running the suite
+//
+//	go test -race -count=1 ./poll/                # Linux
+//	GOGC=1 go test -count=1 ./poll/               # Linux, collecting all the time
+//	go test -run '^$' -fuzz FuzzOps ./poll/       # explore beyond the seed corpus
+//	go test -run '^$' -bench . -benchmem ./poll/  # benchmarks
+//
+// For Windows, under Wine on Linux, after make setup (which puts the
+// go_windows_amd64_exec wrapper in $AFD_CACHE/bin):
+//
+//	PATH=$HOME/.cache/goafd/bin:$PATH GOOS=windows GOARCH=amd64 \
+//	    go test -count=1 -gcflags=all=-d=checkptr ./poll/
+//
+// Under Wine the heavy tests run a tenth of their sockets and cycles,
+// as every Windows call is a round trip to the wine server there.
+package poll
