@@ -168,12 +168,13 @@ func wait(t testing.TB, p *Poller, d time.Duration) seen {
 // registers each socket under a key of its own.
 func checkUnique(t testing.TB, evs []Event) {
 	t.Helper()
-	for i := range evs {
-		for j := range i {
-			if evs[i].Key == evs[j].Key {
-				t.Errorf("one Wait reported key %d twice: %v", evs[i].Key, seen(evs))
-			}
+	keys := make(map[uint64]bool, len(evs))
+	for _, e := range evs {
+		if keys[e.Key] {
+			t.Errorf("one Wait reported key %d twice, among %d events", e.Key, len(evs))
+			return
 		}
+		keys[e.Key] = true
 	}
 }
 

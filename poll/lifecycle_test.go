@@ -455,3 +455,29 @@ func TestCloseRace(t *testing.T) {
 		wg.Wait()
 	}
 }
+
+// TestManyReady: more ready sockets than one system call returns. Each
+// Wait reports a socket at most once, and all are reported.
+func TestManyReady(t *testing.T) {
+	const n = 300
+	p := newPoller(t)
+	for i := range uint64(n) {
+		h, _ := udp(t, sock.UDP4)
+		add(t, p, h, i, Out)
+	}
+	got := map[uint64]bool{}
+	buf := make([]Event, 2*n)
+	for deadline := time.Now().Add(eventTimeout); len(got) < n && time.Now().Before(deadline); {
+		k, err := p.Wait(buf, time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkUnique(t, buf[:k])
+		for _, e := range buf[:k] {
+			got[e.Key] = true
+		}
+	}
+	if len(got) < n {
+		t.Fatalf("%d of %d ready sockets reported", len(got), n)
+	}
+}

@@ -263,7 +263,10 @@ func (p *Poller) Delete(fd uintptr) error {
 // blocks until at least one is ready, Wake is called, or timeout passes:
 // a negative timeout blocks without limit, 0 returns at once. It returns
 // 0 and a nil error on timeout and after a Wake, and never returns early
-// otherwise. Each registration appears at most once per call.
+// otherwise. Each registration appears at most once per call. A call
+// reports at most len(events) registrations, and may report fewer than
+// are ready (at most 128 on Linux and 64 with kqueue): the others come
+// with the next calls.
 //
 // events must not be empty. A Wait blocked when Close is called returns
 // an error matching net.ErrClosed.

@@ -18,9 +18,9 @@ type sysPoller struct {
 	wfd  int // eventfd; readable while a wake-up is pending
 }
 
-// waitChunk is how many epoll events one epoll_wait call can return. The
-// buffer lives on the stack of each Wait (12 or 16 bytes an event), so that
-// concurrent Waits need neither a shared buffer nor an allocation.
+// waitChunk is how many events one Wait returns at most. The buffer lives
+// on the stack of each Wait (12 or 16 bytes an event), so that concurrent
+// Waits need neither a shared buffer nor an allocation.
 const waitChunk = 128
 
 func (s *sysPoller) init() error {
@@ -90,26 +90,15 @@ func (s *sysPoller) wait(events []Event, timeout time.Duration, closed *atomic.B
 	}
 	ms := msec(timeout)
 	for {
-		max := min(len(events), waitChunk)
-		n, err := unix.EpollWait(s.epfd, buf[:max], ms)
+		n, err := unix.EpollWait(s.epfd, buf[:min(len(events), waitChunk)], ms)
 		if err == unix.EINTR {
 			n = 0
 		} else if err != nil {
 			return 0, fmt.Errorf("epoll_wait: %w", err)
 		}
+		// One call only: a second would report level-triggered
+		// registrations again, as epoll puts them back on its ready list.
 		out, woken := s.convert(events, buf[:n], closed)
-		// More may be ready than one chunk holds: take them without
-		// blocking while there is room.
-		for n == max && out < len(events) && !woken {
-			max = min(len(events)-out, waitChunk)
-			n, err = unix.EpollWait(s.epfd, buf[:max], 0)
-			if err != nil {
-				n = 0
-			}
-			var k int
-			k, woken = s.convert(events[out:], buf[:n], closed)
-			out += k
-		}
 		if out > 0 || woken || timeout == 0 {
 			return out, nil
 		}
