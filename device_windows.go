@@ -90,9 +90,11 @@ func (d *Device) SetCompletionModes(flags uint8) error {
 	return nil
 }
 
-// Close closes the device handle. Polls still pending on it complete with
-// StatusCancelled (StatusHandlesClosed under Wine) on the completion port;
-// dequeue them before dropping their Requests.
+// Close closes the device handle. It does not end the polls still pending
+// on it: on Windows they complete as their sockets and timeouts decide,
+// under Wine at once with StatusHandlesClosed, and either way their
+// packets still arrive on the completion port. Cancel them first, and
+// dequeue their completions, before dropping their Requests.
 func (d *Device) Close() error {
 	if err := windows.CloseHandle(d.h); err != nil {
 		return fmt.Errorf("afd: close %#x: %w", d.h, err)

@@ -35,29 +35,42 @@ func (d *Device) Poll(r *Request) (done bool, err error) {
 	if !r.hold() {
 		return false, fmt.Errorf("afd: poll on %v: %w", d, ErrBusy)
 	}
+	size := uint32(pollInfoSize + uintptr(r.n)*handleInfoSize)
+	return d.submit(r, uint32(r.n), size)
+}
+
+// submit issues IOCTL_AFD_POLL for r, held by the caller, with count as
+// NumberOfHandles and size as the input and output length. Poll passes
+// consistent values; tests pass inconsistent ones to see what the driver
+// says. size must not exceed r's buffer.
+func (d *Device) submit(r *Request, count, size uint32) (done bool, err error) {
 	info := r.Info()
-	info.NumberOfHandles = uint32(r.n)
-	hs := r.Handles()
+	info.NumberOfHandles = count
+	hs := r.entries()[:min(int(count), r.Cap())]
 	for i := range hs {
 		hs[i].Status = StatusSuccess
 	}
 	r.iosb.Status = windows.NTStatus(StatusPending)
 	r.iosb.Information = 0
 	buf := (*byte)(unsafe.Pointer(&r.buf[0]))
-	size := uint32(pollInfoSize + uintptr(r.n)*handleInfoSize)
 	st := ntDeviceIoControlFile(d.h, 0, 0, &r.iosb, &r.iosb, ioctlAFDPoll, buf, size, buf, size)
 	switch {
 	case st == StatusPending:
 		return false, nil
 	case !st.IsError():
-		if d.skipOnSuccess.Load() {
+		r.inline.Store(true)
+		if st.success() && d.skipOnSuccess.Load() {
 			r.release()
 		}
 		return true, nil
 	default:
 		r.iosb.Status = windows.NTStatus(st)
 		r.release()
-		return false, fmt.Errorf("afd: poll %#x on %v: %w", uintptr(hs[0].Handle), d, st)
+		var first uintptr
+		if len(hs) > 0 {
+			first = uintptr(hs[0].Handle)
+		}
+		return false, fmt.Errorf("afd: poll %#x on %v: %w", first, d, st)
 	}
 }
 

@@ -56,6 +56,9 @@ type Request struct {
 	n    int                     // entries to submit
 	pin  runtime.Pinner
 	busy atomic.Bool // submitted, completion not yet taken back
+	// inline is set when the driver completed the poll within Poll: its
+	// result is final even though its packet may not be dequeued yet.
+	inline atomic.Bool
 
 	// Context is the caller's: RequestOf hands the Request back with it.
 	Context any
@@ -67,7 +70,9 @@ func NewRequest(n int) *Request {
 	if n < 1 {
 		panic("afd: NewRequest with fewer than one handle")
 	}
-	words := (pollInfoSize + uintptr(n)*handleInfoSize) / wordSize
+	// Round up: on 32-bit Windows an entry is 12 bytes, not a whole
+	// number of words.
+	words := (pollInfoSize + uintptr(n)*handleInfoSize + wordSize - 1) / wordSize
 	r := &Request{buf: make([]uint64, words), n: n}
 	r.Info().Timeout = math.MaxInt64
 	return r
@@ -126,12 +131,14 @@ func (r *Request) SetExclusive(exclusive bool) {
 func (r *Request) Handles() []PollHandleInfo { return r.entries()[:r.n] }
 
 // Ready returns the entries that fired, once the poll has completed with
-// a success status (StatusSuccess, or StatusTimeout with none). After an
-// error status, such as StatusCancelled, the driver wrote nothing and
+// a success status (StatusSuccess, or StatusTimeout with none): after
+// Poll reported it done, or once its completion has been taken back with
+// RequestOf. Before that, and after an error or warning status such as
+// StatusCancelled or StatusHandlesClosed (the driver then wrote nothing),
 // Ready returns an empty slice.
 func (r *Request) Ready() []PollHandleInfo {
 	st := r.Status()
-	if st.IsError() || st == StatusPending || r.busy.Load() {
+	if !st.success() || st == StatusPending || (r.busy.Load() && !r.inline.Load()) {
 		return nil
 	}
 	return r.entries()[:min(int(r.Info().NumberOfHandles), r.n)]
@@ -170,6 +177,7 @@ func (r *Request) hold() bool {
 	if !r.busy.CompareAndSwap(false, true) {
 		return false
 	}
+	r.inline.Store(false)
 	r.pin.Pin(r)
 	r.pin.Pin(&r.buf[0])
 	return true

@@ -27,7 +27,7 @@ const (
 	StatusCancelled           Status = 0xC0000120
 	StatusConnectionReset     Status = 0xC000020D
 	StatusNotFound            Status = 0xC0000225
-	StatusHandlesClosed       Status = 0xC0000235
+	StatusHandlesClosed       Status = 0x8000000A
 	StatusConnectionRefused   Status = 0xC0000236
 	StatusNetworkUnreachable  Status = 0xC000023C
 	StatusHostUnreachable     Status = 0xC000023D
@@ -76,6 +76,11 @@ func (s Status) Error() string {
 // opposed to success, informational or warning values such as StatusPending
 // and StatusTimeout.
 func (s Status) IsError() bool { return s>>30 == 3 }
+
+// success reports whether s is a success or informational status
+// (NT_SUCCESS): not an error, and not a warning such as
+// StatusHandlesClosed.
+func (s Status) success() bool { return s>>31 == 0 }
 
 // Timeout reports whether s means a timeout, as net.Error does.
 func (s Status) Timeout() bool { return s == StatusTimeout || s == StatusIOTimeout }
