@@ -108,12 +108,11 @@ func millis(d time.Duration) uint32 {
 		return windows.INFINITE
 	case d == 0:
 		return 0
-	}
-	ms := (d + time.Millisecond - 1) / time.Millisecond
-	if ms >= windows.INFINITE {
+	case d >= windows.INFINITE*time.Millisecond:
+		// Also keeps the rounding below from overflowing.
 		return windows.INFINITE
 	}
-	return uint32(ms)
+	return uint32((d + time.Millisecond - 1) / time.Millisecond)
 }
 
 // Post queues a packet of the caller's on the port. Wait returns it as an
