@@ -81,8 +81,7 @@ func (d *Device) submit(r *Request, count, size uint32) (done bool, err error) {
 // completed, even if its packet is not yet dequeued, fails with
 // StatusNotFound.
 func (d *Device) Cancel(r *Request) error {
-	var iosb windows.IO_STATUS_BLOCK
-	if st := ntCancelIoFileEx(d.h, &r.iosb, &iosb); st != StatusSuccess {
+	if st := ntCancelIoFileEx(d.h, &r.iosb, &r.cancelIOSB); st != StatusSuccess {
 		return fmt.Errorf("afd: cancel on %v: %w", d, st)
 	}
 	return nil

@@ -56,6 +56,10 @@ type Request struct {
 	n    int                     // entries to submit
 	pin  runtime.Pinner
 	busy atomic.Bool // submitted, completion not yet taken back
+	// cancelIOSB receives the outcome of NtCancelIoFileEx, which the
+	// system writes before it returns: kept here rather than in a local
+	// variable that would be allocated on every cancellation.
+	cancelIOSB windows.IO_STATUS_BLOCK
 	// inline is set when the driver completed the poll within Poll: its
 	// result is final even though its packet may not be dequeued yet.
 	inline atomic.Bool

@@ -9,5 +9,3 @@
 //
 // The package is Windows only; on other systems it is empty.
 package iocp
-
-//go:generate go run golang.org/x/sys/windows/mkwinsyscall -output zsyscall_windows.go syscall_windows.go

@@ -84,20 +84,25 @@ func (p *Port) Wait(entries []Entry, timeout time.Duration) (int, error) {
 	if h == 0 {
 		return 0, fmt.Errorf("iocp: wait: %w", ErrClosed)
 	}
-	var n uint32
-	err := getQueuedCompletionStatusEx(h, &entries[0], uint32(min(len(entries), math.MaxUint32)), &n, millis(timeout), false)
-	switch {
-	case err == nil:
-		return int(n), nil
-	case err == windows.WAIT_TIMEOUT:
+	// A local variable whose address goes to the system would be
+	// allocated on every call: the count comes from a pool.
+	removed := removedPool.Get().(*uint32)
+	defer removedPool.Put(removed)
+	errno := getQueuedCompletionStatusEx(h, &entries[0], uint32(min(len(entries), math.MaxUint32)), removed, millis(timeout))
+	switch errno {
+	case 0:
+		return int(*removed), nil
+	case windows.WAIT_TIMEOUT:
 		return 0, nil
-	case err == windows.ERROR_ABANDONED_WAIT_0 || err == windows.ERROR_INVALID_HANDLE:
+	case windows.ERROR_ABANDONED_WAIT_0, windows.ERROR_INVALID_HANDLE:
 		// The port was closed while this call waited on it.
 		return 0, fmt.Errorf("iocp: wait: %w", ErrClosed)
 	default:
-		return 0, fmt.Errorf("iocp: wait: %w", err)
+		return 0, fmt.Errorf("iocp: wait: %w", errno)
 	}
 }
+
+var removedPool = sync.Pool{New: func() any { return new(uint32) }}
 
 // millis converts a timeout for the Win32 API: negative is INFINITE,
 // and a positive timeout shorter than a millisecond rounds up so that it

@@ -133,10 +133,53 @@
 //
 // # Windows
 //
-// TO BE WRITTEN by the Windows backend: the AFD emulation (poll groups,
-// the per-socket state machine, how Edge is emulated and what Rearm
-// does), what differs from the Linux table above and why, AddHandle,
-// behaviour under Wine, and the cost in wine-server requests per event.
+// Windows has no readiness API of its own. The backend issues
+// IOCTL_AFD_POLL requests to the AFD driver (package afd) and dequeues
+// their completions from an I/O completion port of its own (package
+// iocp), as wepoll, libuv and mio do:
+//
+//   - Sockets are spread over poll groups: AFD device handles of 32
+//     sockets each, because cancelling a poll scans every poll pending on
+//     its device.
+//   - Each socket has at most one readiness poll in flight and a state
+//     machine: idle, pending, cancelling. Add submits the poll at once;
+//     Modify keeps a pending poll that covers the new interest and cancels
+//     one that does not (its completion resubmits). A second poll per
+//     socket asks for nothing but AFD_POLL_LOCAL_CLOSE and stays pending
+//     from Add to Delete: closing a registered socket completes it, the
+//     socket is dropped silently, and a new socket that gets the same
+//     handle value at once can be added (wepoll #34).
+//   - Level-triggered: after a report the socket stays idle until the next
+//     Wait, which polls it again first. The devices skip the completion
+//     port on success, so a socket that is still ready answers inline, at
+//     the cost of one ioctl and no dequeue.
+//   - Oneshot: after a report no readiness poll is submitted until Modify.
+//   - Edge: the driver cannot say "not ready any more": a new poll on a
+//     socket with unread data completes at once. So after reporting an
+//     event on an Edge registration the backend stops asking for it until
+//     the caller says it drained the socket, with Rearm (or Modify). The
+//     rule for portable edge-triggered code is epoll's own, "read or write
+//     until the call would block", plus a Rearm at that point; Rearm costs
+//     nothing on Linux and the BSDs.
+//   - Event bits: AFD events map to what Linux reports for the same socket
+//     state (RECEIVE and ACCEPT: In|RdNorm; RECEIVE_EXPEDITED: Pri; SEND:
+//     Out|WrNorm, plus WrBand for UDP; DISCONNECT: In|RdNorm|RdHup; ABORT
+//     and CONNECT_FAIL: In|RdNorm|RdHup|Out|WrNorm|Err|Hup), masked with
+//     the interest plus Err and Hup.
+//
+// What differs from Linux, and why (the tests say the same):
+//
+//   - A socket shut down both ways reports In|Out|RdHup without Hup: AFD
+//     reports the peer's FIN but not the local shutdown.
+//   - A refused connect keeps reporting Err after SO_ERROR was read:
+//     AFD_POLL_CONNECT_FAIL is sticky.
+//   - A completion reports the state when the poll completed; readiness
+//     consumed between that moment and Wait can be reported once more.
+//     Treat every event as a hint and handle WouldBlock, as with epoll in
+//     general.
+//   - A socket closed while idle after a report, whose handle value is
+//     reused before the next Wait, can see its old key get one event for
+//     the new socket: the LOCAL_CLOSE completion and the next poll race.
 //
 // # macOS and the BSDs
 //
