@@ -1,9 +1,6 @@
 package afd
 
-import (
-	"strconv"
-	"strings"
-)
+import "github.com/goafd/afd/internal/bitset"
 
 // Events is a set of AFD_POLL_* bits: what a poll asks for in
 // PollHandleInfo.Events, and what fired when it completes.
@@ -40,44 +37,19 @@ const (
 		LocalClose | Connect | Accept | ConnectFail
 )
 
-var eventNames = [...]struct {
-	bit  Events
-	name string
-}{
-	{Receive, "RECEIVE"},
-	{ReceiveExpedited, "RECEIVE_EXPEDITED"},
-	{Send, "SEND"},
-	{Disconnect, "DISCONNECT"},
-	{Abort, "ABORT"},
-	{LocalClose, "LOCAL_CLOSE"},
-	{Connect, "CONNECT"},
-	{Accept, "ACCEPT"},
-	{ConnectFail, "CONNECT_FAIL"},
+var eventNames = []bitset.Name{
+	{Bit: uint32(Receive), Name: "RECEIVE"},
+	{Bit: uint32(ReceiveExpedited), Name: "RECEIVE_EXPEDITED"},
+	{Bit: uint32(Send), Name: "SEND"},
+	{Bit: uint32(Disconnect), Name: "DISCONNECT"},
+	{Bit: uint32(Abort), Name: "ABORT"},
+	{Bit: uint32(LocalClose), Name: "LOCAL_CLOSE"},
+	{Bit: uint32(Connect), Name: "CONNECT"},
+	{Bit: uint32(Accept), Name: "ACCEPT"},
+	{Bit: uint32(ConnectFail), Name: "CONNECT_FAIL"},
 }
 
 // String returns the set as AFD_POLL_ names without their prefix, joined
 // by "|" in bit order ("RECEIVE|SEND"); bits that name no event are shown
 // in hexadecimal, and the empty set is "0".
-func (e Events) String() string {
-	if e == 0 {
-		return "0"
-	}
-	var b strings.Builder
-	for _, n := range eventNames {
-		if e&n.bit == 0 {
-			continue
-		}
-		if b.Len() > 0 {
-			b.WriteByte('|')
-		}
-		b.WriteString(n.name)
-	}
-	if rest := e &^ AllEvents; rest != 0 {
-		if b.Len() > 0 {
-			b.WriteByte('|')
-		}
-		b.WriteString("0x")
-		b.WriteString(strconv.FormatUint(uint64(rest), 16))
-	}
-	return b.String()
-}
+func (e Events) String() string { return bitset.String(uint32(e), eventNames) }
