@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -278,13 +279,18 @@ var Header = []string{"SCENARIO", "REQUESTED", "REPORTED", "STATUS", "EXPECTED (
 // WriteTable writes the results as a table aligned with spaces, one row
 // per scenario under Header, then a one-line summary.
 func WriteTable(w io.Writer, results []Result) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	var buf bytes.Buffer
+	tw := tabwriter.NewWriter(&buf, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, strings.Join(Header, "\t"))
 	for i := range results {
 		fmt.Fprintln(tw, strings.Join(results[i].Row(), "\t"))
 	}
-	if err := tw.Flush(); err != nil {
-		return err
+	tw.Flush()
+	// An empty last cell leaves the padding of the one before it.
+	for line := range strings.Lines(buf.String()) {
+		if _, err := io.WriteString(w, strings.TrimRight(line, " \n")+"\n"); err != nil {
+			return err
+		}
 	}
 	_, err := fmt.Fprintln(w, Summary(results))
 	return err

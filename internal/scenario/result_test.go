@@ -129,6 +129,11 @@ func TestWriteTable(t *testing.T) {
 	if !strings.HasPrefix(lines[0], "SCENARIO ") {
 		t.Errorf("header %q", lines[0])
 	}
+	for i, line := range lines {
+		if strings.HasSuffix(line, " ") {
+			t.Errorf("line %d ends in spaces: %q", i, line)
+		}
+	}
 	// Columns are aligned: every MATCH cell starts where the header's does.
 	col := strings.Index(lines[0], "MATCH")
 	for i, v := range []string{"yes", "yes", "NO", "wine", "error"} {
