@@ -98,8 +98,13 @@ func TestSeedConnectFail(t *testing.T) {
 		t.Fatalf("status %v", got.Status())
 	}
 	ready := got.Ready()
-	if len(ready) != 1 || ready[0].Events != afd.ConnectFail || ready[0].Status != afd.StatusConnectionRefused {
+	if len(ready) != 1 || ready[0].Status != afd.StatusConnectionRefused {
 		t.Fatalf("ready %+v, want CONNECT_FAIL with STATUS_CONNECTION_REFUSED", ready)
+	}
+	if _, wine := scenario.Wine(); wine && ready[0].Events == scenario.WineConnectFailEvents {
+		t.Logf("known Wine difference: %v instead of CONNECT_FAIL alone", ready[0].Events)
+	} else if ready[0].Events != afd.ConnectFail {
+		t.Fatalf("events %v, want CONNECT_FAIL", ready[0].Events)
 	}
 	if !errors.Is(ready[0].Status, windows.WSAECONNREFUSED) {
 		t.Errorf("errors.Is(%v, WSAECONNREFUSED) = false", ready[0].Status)

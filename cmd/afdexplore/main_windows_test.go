@@ -44,7 +44,14 @@ func TestWalkThrough(t *testing.T) {
 			t.Errorf("no step %q with %q", step, want)
 		}
 	}
-	if !strings.HasSuffix(out, "The connect failed, as in the article: AFD_POLL_CONNECT_FAIL, status 0xC0000236 STATUS_CONNECTION_REFUSED.\n") {
+	const article = "The connect failed, as in the article: AFD_POLL_CONNECT_FAIL, status 0xC0000236 STATUS_CONNECTION_REFUSED.\n"
+	const wineRace = "The connect failed, as in the article, but Wine added AFD_POLL_RECEIVE"
+	_, wine := scenario.Wine()
+	switch {
+	case strings.HasSuffix(out, article):
+	case wine && strings.Contains(out, wineRace):
+		t.Log("known Wine difference: RECEIVE with CONNECT_FAIL")
+	default:
 		t.Errorf("output does not end with the article's result")
 	}
 }

@@ -55,14 +55,14 @@ func connectFail(e *env) error {
 		return err
 	}
 	if e.await(e.cfg.Timeout, o) {
-		e.expectReady(o, afd.ConnectFail, afd.StatusConnectionRefused)
+		e.expectReadyWine(o, afd.ConnectFail, WineConnectFailEvents, afd.StatusConnectionRefused, wineConnectFailNote)
 	}
 	again, err := e.poll(e.dev, "again", request(b, seedEvents))
 	if err != nil {
 		return err
 	}
 	if e.await(e.cfg.Quiet, again) {
-		e.expectReady(again, afd.ConnectFail, afd.StatusConnectionRefused)
+		e.expectReadyWine(again, afd.ConnectFail, WineConnectFailEvents, afd.StatusConnectionRefused, wineConnectFailNote)
 	}
 	return nil
 }

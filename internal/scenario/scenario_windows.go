@@ -501,10 +501,16 @@ func checkWine[T comparable](e *env, what string, got, want, wine T, note string
 // ready socket reporting events with the socket status st (not checked if
 // st is anyStatus).
 func (e *env) expectReady(o *op, events afd.Events, st afd.Status) bool {
+	return e.expectReadyWine(o, events, events, st, "")
+}
+
+// expectReadyWine is expectReady for events that Wine is known to report
+// as wineEvents instead, as note explains.
+func (e *env) expectReadyWine(o *op, events, wineEvents afd.Events, st afd.Status, note string) bool {
 	ok := check(e, o.Label+": poll status", o.Status, afd.StatusSuccess)
 	ok = check(e, o.Label+": ready sockets", o.Count, 1) && ok
 	if len(o.Ready) == 1 {
-		ok = check(e, o.Label+": events", o.Ready[0].Events, events) && ok
+		ok = checkWine(e, o.Label+": events", o.Ready[0].Events, events, wineEvents, note) && ok
 		if st != anyStatus {
 			ok = check(e, o.Label+": socket status", o.Ready[0].Status, st) && ok
 		}

@@ -4,6 +4,8 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/windows"
+
+	"github.com/goafd/afd"
 )
 
 // Wine reports whether the program runs under Wine, and which version:
@@ -20,3 +22,12 @@ func Wine() (version string, ok bool) {
 	// r is a C string in ntdll's memory, not Go memory.
 	return windows.BytePtrToString(*(**byte)(unsafe.Pointer(&r))), true
 }
+
+// WineConnectFailEvents is what Wine 8.0 sometimes reports for a refused
+// loopback connect instead of CONNECT_FAIL alone: a race in its emulation
+// adds RECEIVE (seen in about one run in fifteen). Windows reports
+// CONNECT_FAIL alone.
+const WineConnectFailEvents = afd.ConnectFail | afd.Receive
+
+// wineConnectFailNote explains WineConnectFailEvents in results.
+const wineConnectFailNote = "Wine sometimes adds RECEIVE to CONNECT_FAIL for a refused loopback connect"
