@@ -113,7 +113,9 @@ func (r *Request) Set(i int, socket windows.Handle, events Events) {
 }
 
 // SetTimeout sets how long the poll may stay pending before it completes
-// with StatusTimeout. A negative d means never.
+// with StatusTimeout. A negative d means never. Zero makes the poll answer
+// at once: with nothing ready, it completes with StatusSuccess and no
+// ready entry, not with StatusTimeout.
 func (r *Request) SetTimeout(d time.Duration) {
 	if d < 0 {
 		r.Info().Timeout = math.MaxInt64

@@ -116,6 +116,35 @@ func timeout(e *env) error {
 	return nil
 }
 
+// zeroTimeout: a poll with a zero timeout answers at once: with nothing
+// ready it completes with STATUS_SUCCESS and no ready socket, not with
+// STATUS_TIMEOUT.
+//
+// Wine's conformance tests, which pass on Windows, show this
+// (dlls/ws2_32/tests/afd.c, test_poll, "Basic semantics of the ioctl").
+func zeroTimeout(e *env) error {
+	c, _, err := e.pair()
+	if err != nil {
+		return err
+	}
+	b, err := e.base(c)
+	if err != nil {
+		return err
+	}
+	req := request(b, afd.Receive)
+	req.SetTimeout(0)
+	o, err := e.poll(e.dev, "zero timeout", req)
+	if err != nil {
+		return err
+	}
+	check(e, "answered inline", o.Inline, true)
+	if e.await(e.cfg.Timeout, o) {
+		check(e, "poll status", o.Status, afd.StatusSuccess)
+		check(e, "ready sockets", o.Count, 0)
+	}
+	return nil
+}
+
 // exclusive: an exclusive poll displaces an exclusive poll already
 // pending on the same socket: the older one completes at once with no
 // ready socket, and the newer one stays pending.

@@ -106,6 +106,12 @@ var all = []Scenario{
 		run:      timeout,
 	},
 	{
+		Name:     "zero-timeout",
+		Truth:    "A poll with a zero timeout answers at once: with nothing ready it completes with STATUS_SUCCESS and no ready socket, not with STATUS_TIMEOUT.",
+		Expected: "inline STATUS_SUCCESS, 0 ready",
+		run:      zeroTimeout,
+	},
+	{
 		Name:     "exclusive",
 		Truth:    "An exclusive poll displaces an exclusive poll already pending on the same socket: the older one completes at once with no ready socket, and the newer one stays pending.",
 		Expected: "older: completes, 0 ready; newer: pending",

@@ -319,7 +319,7 @@ func (e *env) poll(d *afd.Device, label string, req *afd.Request) (*op, error) {
 	if info.Timeout < 0 {
 		o.Timeout = time.Duration(-info.Timeout) * 100
 	} else if info.Timeout != math.MaxInt64 {
-		o.Timeout = 0 // an absolute time: not used by the scenarios
+		o.Timeout = 0 // zero, or an absolute time, which no scenario uses
 	}
 	for _, h := range req.Handles() {
 		o.Requested |= h.Events
