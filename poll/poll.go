@@ -124,7 +124,8 @@ func (closedError) Is(target error) bool { return target == net.ErrClosed }
 // semantics of Linux epoll: Linux uses epoll itself, Windows drives the
 // \Device\Afd driver, the BSDs and macOS use kqueue. All methods are safe
 // for concurrent use, including Add, Modify and Delete while other
-// goroutines are blocked in Wait.
+// goroutines are blocked in Wait. A Poller is made with New; the zero
+// value is not usable.
 //
 // The portable front (this file) and the platform backends share one
 // contract:

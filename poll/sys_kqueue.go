@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -163,6 +164,9 @@ func (s *sysPoller) stale(fd uintptr, r kreg) bool {
 func (s *sysPoller) add(fd uintptr, key uint64, ev Events) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if fd > math.MaxInt32 {
+		return unix.EBADF // not a descriptor; int(fd) would name another
+	}
 	if s.wk.owns(fd) {
 		return fs.ErrExist
 	}

@@ -3,6 +3,7 @@ package poll
 import (
 	"encoding/binary"
 	"fmt"
+	"math"
 	"sync/atomic"
 	"time"
 	"unsafe"
@@ -64,6 +65,9 @@ var _ = [1]struct{}{}[unsafe.Sizeof(unix.EpollEvent{})-unsafe.Offsetof(unix.Epol
 // ctl runs epoll_ctl; the errno it returns already matches fs.ErrExist
 // (EEXIST) and fs.ErrNotExist (ENOENT) under errors.Is.
 func (s *sysPoller) ctl(op int, fd uintptr, key uint64, ev Events) error {
+	if fd > math.MaxInt32 {
+		return unix.EBADF // not a descriptor; int(fd) would name another
+	}
 	e := epollEvent(key, ev)
 	return unix.EpollCtl(s.epfd, op, int(fd), &e)
 }
