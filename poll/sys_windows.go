@@ -354,17 +354,24 @@ func (p *sysPoller) deliver(events []Event) int {
 	return n
 }
 
-// process handles dequeued packets.
+// process handles dequeued packets. closed is nil when the caller is not
+// a Wait (Add taking in what the port holds): a wake-up it dequeues is
+// passed on to the Waits.
 func (p *sysPoller) process(entries []iocp.Entry, closed *atomic.Bool) {
 	for i := range entries {
 		e := &entries[i]
 		switch e.Key {
 		case keyWake:
 			p.wakePosted.Store(false)
-			p.woken = true
-			if closed != nil && closed.Load() {
-				// Pass the wake-up on: every blocked Wait must return.
+			switch {
+			case closed == nil:
 				p.postWake()
+			case closed.Load():
+				// Pass the wake-up on: every blocked Wait must return.
+				p.woken = true
+				p.postWake()
+			default:
+				p.woken = true
 			}
 		case keyAFD:
 			r := afd.RequestOf(e.Overlapped)
