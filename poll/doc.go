@@ -167,6 +167,11 @@
 //     and CONNECT_FAIL: In|RdNorm|RdHup|Out|WrNorm|Err|Hup), masked with
 //     the interest plus Err and Hup.
 //
+// AddHandle puts waitable handles (events, processes, threads) in the
+// same Poller: a thread-pool wait (RegisterWaitForSingleObject) posts a
+// packet to the Poller's port when the handle is signalled, and Wait
+// reports it once as In. It behaves the same under Wine.
+//
 // What differs from Linux, and why (the tests say the same):
 //
 //   - A socket shut down both ways reports In|Out|RdHup without Hup: AFD
