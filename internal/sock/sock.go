@@ -127,3 +127,71 @@ func Pair(n Network) (client, server Handle, err error) {
 	}
 	return c, s, nil
 }
+
+// netOf returns the network of a's family: TCP4 or TCP6 when stream,
+// UDP4 or UDP6 otherwise.
+func netOf(a netip.AddrPort, stream bool) Network {
+	switch {
+	case stream && a.Addr().Is4():
+		return TCP4
+	case stream:
+		return TCP6
+	case a.Addr().Is4():
+		return UDP4
+	}
+	return UDP6
+}
+
+// ListenOn returns a non-blocking TCP socket listening on a, and the
+// address it got (port 0 picks a free one). An IPv6 socket serves IPv6
+// only (IPV6_V6ONLY): listen on both families for both. On Unix it sets
+// SO_REUSEADDR, so that a restarted server can bind its port while old
+// connections linger in TIME_WAIT; Windows is left alone, where that
+// option would let another socket take the port over. reusePort sets
+// SO_REUSEPORT, which Linux and the BSDs have and Windows has not (an
+// error there).
+func ListenOn(a netip.AddrPort, reusePort bool) (Handle, netip.AddrPort, error) {
+	h, err := Socket(netOf(a, true))
+	if err != nil {
+		return 0, netip.AddrPort{}, err
+	}
+	if err := listenOptions(h, reusePort); err != nil {
+		Close(h)
+		return 0, netip.AddrPort{}, err
+	}
+	if err := bindListen(h, a, true); err != nil {
+		Close(h)
+		return 0, netip.AddrPort{}, err
+	}
+	got, err := LocalAddr(h)
+	if err != nil {
+		Close(h)
+		return 0, netip.AddrPort{}, err
+	}
+	return h, got, nil
+}
+
+// BindOn returns a non-blocking UDP socket bound to a, and the address it
+// got. On Windows it also turns off SIO_UDP_CONNRESET: otherwise an ICMP
+// "port unreachable" for a datagram it sent fails its next receive with
+// WSAECONNRESET, whoever the next datagram is from.
+func BindOn(a netip.AddrPort) (Handle, netip.AddrPort, error) {
+	h, err := Socket(netOf(a, false))
+	if err != nil {
+		return 0, netip.AddrPort{}, err
+	}
+	if err := datagramOptions(h); err != nil {
+		Close(h)
+		return 0, netip.AddrPort{}, err
+	}
+	if err := bindListen(h, a, false); err != nil {
+		Close(h)
+		return 0, netip.AddrPort{}, err
+	}
+	got, err := LocalAddr(h)
+	if err != nil {
+		Close(h)
+		return 0, netip.AddrPort{}, err
+	}
+	return h, got, nil
+}

@@ -226,3 +226,74 @@ func WaitReadable(h Handle, d time.Duration) error { return wait(h, unix.POLLIN,
 
 // WaitWritable blocks until h is writable (or has an error), at most d.
 func WaitWritable(h Handle, d time.Duration) error { return wait(h, unix.POLLOUT, d) }
+
+func listenOptions(h Handle, reusePort bool) error {
+	if err := unix.SetsockoptInt(int(h), unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); err != nil {
+		return fmt.Errorf("sock: so_reuseaddr %d: %w", h, err)
+	}
+	if reusePort {
+		return setReusePort(h)
+	}
+	return nil
+}
+
+func datagramOptions(Handle) error { return nil }
+
+// AcceptAddr is Accept that also returns the peer's address, which the
+// accept call hands back anyway.
+func AcceptAddr(l Handle) (Handle, netip.AddrPort, error) {
+	fd, sa, err := unix.Accept(int(l))
+	if err != nil {
+		return 0, netip.AddrPort{}, fmt.Errorf("sock: accept on %d: %w", l, err)
+	}
+	unix.CloseOnExec(fd)
+	if err := unix.SetNonblock(fd, true); err != nil {
+		unix.Close(fd)
+		return 0, netip.AddrPort{}, fmt.Errorf("sock: accept on %d: %w", l, err)
+	}
+	return Handle(fd), addrPort(sa), nil
+}
+
+// SetNoDelay sets TCP_NODELAY: on, small writes go out at once instead of
+// waiting (Nagle's algorithm) for the acknowledgement of earlier ones.
+func SetNoDelay(h Handle, on bool) error {
+	v := 0
+	if on {
+		v = 1
+	}
+	if err := unix.SetsockoptInt(int(h), unix.IPPROTO_TCP, unix.TCP_NODELAY, v); err != nil {
+		return fmt.Errorf("sock: tcp_nodelay %d: %w", h, err)
+	}
+	return nil
+}
+
+// PeerAddr returns the address of h's peer.
+func PeerAddr(h Handle) (netip.AddrPort, error) {
+	sa, err := unix.Getpeername(int(h))
+	if err != nil {
+		return netip.AddrPort{}, fmt.Errorf("sock: getpeername %d: %w", h, err)
+	}
+	return addrPort(sa), nil
+}
+
+// Recv is Read for event loops, which meet "would block" all the time:
+// its error is the system's own, unwrapped, and comes without allocating
+// (x/sys/unix returns EAGAIN preboxed, and errno values below 256 need no
+// allocation to become an error). 0 with a nil error is end of stream.
+func Recv(h Handle, p []byte) (int, error) {
+	n, err := unix.Read(int(h), p)
+	if err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
+// Send is Write for event loops: the error is the system's own,
+// unwrapped, and comes without allocating, as for Recv.
+func Send(h Handle, p []byte) (int, error) {
+	n, err := unix.Write(int(h), p)
+	if err != nil {
+		return 0, err
+	}
+	return n, nil
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"syscall"
 	"time"
 	"unsafe"
 
@@ -233,3 +234,187 @@ func WaitReadable(h Handle, d time.Duration) error { return wait(h, pollRdNorm, 
 
 // WaitWritable blocks until h is writable (or has an error), at most d.
 func WaitWritable(h Handle, d time.Duration) error { return wait(h, pollWrNorm, d) }
+
+// listenOptions leaves SO_REUSEADDR alone: on Windows it lets another
+// socket bind the same port while this one listens (SO_EXCLUSIVEADDRUSE
+// is the opposite); a port in TIME_WAIT can be bound again without it.
+func listenOptions(h Handle, reusePort bool) error {
+	if reusePort {
+		return setReusePort(h)
+	}
+	return nil
+}
+
+// datagramOptions turns SIO_UDP_CONNRESET off, as Go's net does.
+func datagramOptions(h Handle) error {
+	var (
+		off uint32
+		ret uint32
+	)
+	err := windows.WSAIoctl(windows.Handle(h), windows.SIO_UDP_CONNRESET,
+		(*byte)(unsafe.Pointer(&off)), uint32(unsafe.Sizeof(off)), nil, 0, &ret, nil, 0)
+	if err != nil {
+		return fmt.Errorf("sock: sio_udp_connreset %#x: %w", h, err)
+	}
+	return nil
+}
+
+// AcceptAddr is Accept that also returns the peer's address, which the
+// accept call hands back anyway.
+func AcceptAddr(l Handle) (Handle, netip.AddrPort, error) {
+	var (
+		rsa windows.RawSockaddrAny
+		n   = int32(unsafe.Sizeof(rsa))
+	)
+	s, err := accept(windows.Handle(l), &rsa, &n)
+	if err != nil {
+		return 0, netip.AddrPort{}, fmt.Errorf("sock: accept on %#x: %w", l, err)
+	}
+	if err := setNonblock(s); err != nil {
+		windows.Closesocket(s)
+		return 0, netip.AddrPort{}, fmt.Errorf("sock: accept on %#x: %w", l, err)
+	}
+	return Handle(s), rawAddrPort(&rsa), nil
+}
+
+// SetNoDelay sets TCP_NODELAY: on, small writes go out at once instead of
+// waiting (Nagle's algorithm) for the acknowledgement of earlier ones.
+func SetNoDelay(h Handle, on bool) error {
+	v := 0
+	if on {
+		v = 1
+	}
+	if err := windows.SetsockoptInt(windows.Handle(h), windows.IPPROTO_TCP, windows.TCP_NODELAY, v); err != nil {
+		return fmt.Errorf("sock: tcp_nodelay %#x: %w", h, err)
+	}
+	return nil
+}
+
+// PeerAddr returns the address of h's peer.
+func PeerAddr(h Handle) (netip.AddrPort, error) {
+	sa, err := windows.Getpeername(windows.Handle(h))
+	if err != nil {
+		return netip.AddrPort{}, fmt.Errorf("sock: getpeername %#x: %w", h, err)
+	}
+	return addrPort(sa), nil
+}
+
+// The errors the allocation-free calls meet most, boxed once: an errno of
+// Winsock (10000 and up) allocates each time it becomes an error.
+var (
+	errWouldBlock   error = windows.WSAEWOULDBLOCK
+	errConnReset    error = windows.WSAECONNRESET
+	errConnAborted  error = windows.WSAECONNABORTED
+	errMsgSize      error = windows.WSAEMSGSIZE
+	errNetReset     error = windows.WSAENETRESET
+	errNotConnected error = windows.WSAENOTCONN
+	errShutdown     error = windows.WSAESHUTDOWN
+)
+
+func wsaError(e syscall.Errno) error {
+	switch e {
+	case windows.WSAEWOULDBLOCK:
+		return errWouldBlock
+	case windows.WSAECONNRESET:
+		return errConnReset
+	case windows.WSAECONNABORTED:
+		return errConnAborted
+	case windows.WSAEMSGSIZE:
+		return errMsgSize
+	case windows.WSAENETRESET:
+		return errNetReset
+	case windows.WSAENOTCONN:
+		return errNotConnected
+	case windows.WSAESHUTDOWN:
+		return errShutdown
+	}
+	return e
+}
+
+// Recv is Read for event loops, which meet "would block" all the time:
+// its error is the system's own, unwrapped, and the common ones come
+// without allocating. 0 with a nil error is end of stream.
+func Recv(h Handle, p []byte) (int, error) {
+	r, _, e := syscall.SyscallN(procrecv.Addr(), uintptr(h), uintptr(unsafe.Pointer(bufp(p))), uintptr(len(p)), 0)
+	if int32(r) == -1 {
+		return 0, wsaError(e)
+	}
+	return int(int32(r)), nil
+}
+
+// Send is Write for event loops: the error is the system's own,
+// unwrapped, and the common ones come without allocating, as for Recv.
+func Send(h Handle, p []byte) (int, error) {
+	r, _, e := syscall.SyscallN(procsend.Addr(), uintptr(h), uintptr(unsafe.Pointer(bufp(p))), uintptr(len(p)), 0)
+	if int32(r) == -1 {
+		return 0, wsaError(e)
+	}
+	return int(int32(r)), nil
+}
+
+// RecvDatagram receives a datagram and its sender, like RecvFrom, without
+// allocating: the error is the system's own, unwrapped, as with Recv.
+func RecvDatagram(h Handle, p []byte) (int, netip.AddrPort, error) {
+	var (
+		rsa windows.RawSockaddrAny
+		l   = int32(unsafe.Sizeof(rsa))
+	)
+	r, _, e := syscall.SyscallN(procrecvfrom.Addr(), uintptr(h), uintptr(unsafe.Pointer(bufp(p))), uintptr(len(p)), 0,
+		uintptr(unsafe.Pointer(&rsa)), uintptr(unsafe.Pointer(&l)))
+	if int32(r) == -1 {
+		return 0, netip.AddrPort{}, wsaError(e)
+	}
+	return int(int32(r)), rawAddrPort(&rsa), nil
+}
+
+// SendDatagram sends a datagram to a, like SendTo, without allocating;
+// the error is the system's own, unwrapped.
+func SendDatagram(h Handle, p []byte, a netip.AddrPort) error {
+	var (
+		rsa windows.RawSockaddrAny
+		l   int32
+	)
+	if ip := a.Addr(); ip.Is4() {
+		sa := (*windows.RawSockaddrInet4)(unsafe.Pointer(&rsa))
+		sa.Family = windows.AF_INET
+		sa.Addr = ip.As4()
+		putPort(&sa.Port, a.Port())
+		l = int32(unsafe.Sizeof(*sa))
+	} else {
+		sa := (*windows.RawSockaddrInet6)(unsafe.Pointer(&rsa))
+		sa.Family = windows.AF_INET6
+		sa.Addr = ip.As16()
+		putPort(&sa.Port, a.Port())
+		l = int32(unsafe.Sizeof(*sa))
+	}
+	r, _, e := syscall.SyscallN(procsendto.Addr(), uintptr(h), uintptr(unsafe.Pointer(bufp(p))), uintptr(len(p)), 0,
+		uintptr(unsafe.Pointer(&rsa)), uintptr(l))
+	if int32(r) == -1 {
+		return wsaError(e)
+	}
+	return nil
+}
+
+// putPort stores a port in network byte order.
+func putPort(dst *uint16, port uint16) {
+	b := (*[2]byte)(unsafe.Pointer(dst))
+	b[0], b[1] = byte(port>>8), byte(port)
+}
+
+// getPort reads a port in network byte order.
+func getPort(src *uint16) uint16 {
+	b := (*[2]byte)(unsafe.Pointer(src))
+	return uint16(b[0])<<8 | uint16(b[1])
+}
+
+func rawAddrPort(rsa *windows.RawSockaddrAny) netip.AddrPort {
+	switch rsa.Addr.Family {
+	case windows.AF_INET:
+		sa := (*windows.RawSockaddrInet4)(unsafe.Pointer(rsa))
+		return netip.AddrPortFrom(netip.AddrFrom4(sa.Addr), getPort(&sa.Port))
+	case windows.AF_INET6:
+		sa := (*windows.RawSockaddrInet6)(unsafe.Pointer(rsa))
+		return netip.AddrPortFrom(netip.AddrFrom16(sa.Addr), getPort(&sa.Port))
+	}
+	return netip.AddrPort{}
+}

@@ -44,7 +44,9 @@ var (
 	procaccept      = modws2_32.NewProc("accept")
 	procioctlsocket = modws2_32.NewProc("ioctlsocket")
 	procrecv        = modws2_32.NewProc("recv")
+	procrecvfrom    = modws2_32.NewProc("recvfrom")
 	procsend        = modws2_32.NewProc("send")
+	procsendto      = modws2_32.NewProc("sendto")
 )
 
 func wsaPoll(fds *pollFd, n uint32, timeout int32) (ready int32, err error) {
@@ -82,8 +84,26 @@ func recv(s windows.Handle, buf *byte, len int32, flags int32) (n int32, err err
 	return
 }
 
+func recvfrom(s windows.Handle, buf *byte, len int32, flags int32, from *windows.RawSockaddrAny, fromlen *int32) (n int32, err error) {
+	r0, _, e1 := syscall.SyscallN(procrecvfrom.Addr(), uintptr(s), uintptr(unsafe.Pointer(buf)), uintptr(len), uintptr(flags), uintptr(unsafe.Pointer(from)), uintptr(unsafe.Pointer(fromlen)))
+	n = int32(r0)
+	if n == -1 {
+		err = errnoErr(e1)
+	}
+	return
+}
+
 func send(s windows.Handle, buf *byte, len int32, flags int32) (n int32, err error) {
 	r0, _, e1 := syscall.SyscallN(procsend.Addr(), uintptr(s), uintptr(unsafe.Pointer(buf)), uintptr(len), uintptr(flags))
+	n = int32(r0)
+	if n == -1 {
+		err = errnoErr(e1)
+	}
+	return
+}
+
+func sendto(s windows.Handle, buf *byte, len int32, flags int32, to *windows.RawSockaddrAny, tolen int32) (n int32, err error) {
+	r0, _, e1 := syscall.SyscallN(procsendto.Addr(), uintptr(s), uintptr(unsafe.Pointer(buf)), uintptr(len), uintptr(flags), uintptr(unsafe.Pointer(to)), uintptr(tolen))
 	n = int32(r0)
 	if n == -1 {
 		err = errnoErr(e1)
