@@ -42,6 +42,9 @@ type sysPoller struct {
 	inflight int          // polls whose completion has not been dequeued
 	woken    bool         // a wake-up was dequeued and not yet returned
 
+	handles      map[windows.Handle]*handleWait // AddHandle registrations
+	readyHandles []uint64                       // keys of signalled handles to deliver
+
 	wakePosted atomic.Bool // a wake packet is queued and not yet dequeued
 }
 
@@ -97,13 +100,17 @@ func (p *sysPoller) add(fd uintptr, key uint64, ev Events) error {
 		p.groups.put(g)
 		return err
 	}
-	s.watching = true
 	p.socks[fd] = s
 	if done {
-		p.completeWatch(s) // closed already, or not a socket the driver polls
-		return nil
+		// Nothing but a closed socket answers a LOCAL_CLOSE poll at once.
+		p.completeWatch(s)
+		if s.deleted {
+			return windows.WSAENOTSOCK
+		}
+	} else {
+		s.watching = true
+		p.inflight++
 	}
-	p.inflight++
 	if err := p.submit(s); err != nil {
 		p.drop(s)
 		return err
@@ -267,35 +274,74 @@ func (p *sysPoller) complete(s *sockState) {
 		p.drop(s)
 		return
 	}
-	var fired afd.Events
-	if r := s.req.Ready(); len(r) > 0 {
-		fired = r[0].Events
-	}
-	if fired&afd.LocalClose != 0 {
-		p.drop(s)
+	if !p.fired(s, firedEvents(s.req)) {
 		return
-	}
-	if !s.disabled {
-		if ev := reported(epollEvents(fired, s.datagram), s.interest); ev != 0 {
-			s.ready |= ev
-			if !s.inReady {
-				s.inReady = true
-				p.readyq = append(p.readyq, s)
-			}
-			if s.interest&Edge != 0 {
-				s.consumed |= afdConsumed(fired)
-			}
-		}
 	}
 	p.queueUpdate(s)
 }
 
-// completeWatch processes the end of the watch poll of s: the socket was
-// closed, or deleted (the watch was cancelled), or is gone.
+// firedEvents returns what a completed one-handle request reports.
+func firedEvents(r *afd.Request) afd.Events {
+	if ready := r.Ready(); len(ready) > 0 {
+		return ready[0].Events
+	}
+	return 0
+}
+
+// fired records the events a poll of s reported. It reports false when
+// the socket was closed, and so dropped.
+func (p *sysPoller) fired(s *sockState, fired afd.Events) bool {
+	if fired&afd.LocalClose != 0 {
+		p.drop(s)
+		return false
+	}
+	if s.disabled {
+		return true
+	}
+	if ev := reported(epollEvents(fired, s.datagram), s.interest); ev != 0 {
+		s.ready |= ev
+		if !s.inReady {
+			s.inReady = true
+			p.readyq = append(p.readyq, s)
+		}
+		if s.interest&Edge != 0 {
+			s.consumed |= afdConsumed(fired)
+		}
+	}
+	return true
+}
+
+// completeWatch processes the completion of the watch poll of s. It ends
+// when the socket is closed (LOCAL_CLOSE), deleted (the watch was
+// cancelled) or gone (an error status). Should it report anything else
+// (with two polls on one socket, an event has been seen to complete the
+// older poll instead of the one that asked for it), the events count as
+// readiness and the watch starts again.
 func (p *sysPoller) completeWatch(s *sockState) {
 	s.watching = false
-	p.drop(s)
-	p.release(s)
+	st := s.watch.Status()
+	if s.deleted || st == afd.StatusCancelled || st.IsError() {
+		p.drop(s)
+		p.release(s)
+		return
+	}
+	if !p.fired(s, firedEvents(s.watch)) {
+		p.release(s)
+		return
+	}
+	s.watch.Set(0, s.base, afd.LocalClose)
+	done, err := s.g.dev.Poll(s.watch)
+	switch {
+	case err != nil:
+		p.drop(s)
+		p.release(s)
+	case done:
+		p.completeWatch(s)
+	default:
+		s.watching = true
+		p.inflight++
+	}
+	p.queueUpdate(s)
 }
 
 func (p *sysPoller) queueUpdate(s *sockState) {
@@ -308,12 +354,17 @@ func (p *sysPoller) queueUpdate(s *sockState) {
 // flush submits the polls that the update list asks for. Level-triggered
 // sockets that were just delivered are here too: their next poll
 // completes at once while they stay ready.
-func (p *sysPoller) flush() {
+func (p *sysPoller) flush(limit int) {
 	// Swap the lists: polls that complete inline queue their socket again,
 	// for the next flush, into the other list's room.
 	q := p.updateq
 	p.updateq, p.flushq = p.flushq[:0], nil
-	for i, s := range q {
+	i := 0
+	// Stop once there is more readiness than the Wait can deliver: the
+	// rest waits for the next Wait, in order. This bounds the time a Wait
+	// holds the lock, and is fair to sockets further down the list.
+	for ; i < len(q) && len(p.readyq) < limit; i++ {
+		s := q[i]
 		q[i] = nil
 		s.inUpdate = false
 		if s.inReady {
@@ -327,7 +378,17 @@ func (p *sysPoller) flush() {
 			p.drop(s)
 		}
 	}
-	p.flushq = q[:0]
+	if i == len(q) {
+		p.flushq = q[:0]
+		return
+	}
+	// Not reached: they go first, then what this flush queued again.
+	rest := q[:copy(q, q[i:])]
+	clear(q[len(rest):])
+	again := p.updateq
+	p.updateq = append(rest, again...)
+	clear(again)
+	p.flushq = again[:0]
 }
 
 // deliver moves readiness from the ready list into events.
@@ -351,6 +412,12 @@ func (p *sysPoller) deliver(events []Event) int {
 	rest := copy(p.readyq, p.readyq[i:])
 	clear(p.readyq[rest:])
 	p.readyq = p.readyq[:rest]
+	k := 0
+	for ; k < len(p.readyHandles) && n < len(events); k++ {
+		events[n] = Event{Events: In, Key: p.readyHandles[k]}
+		n++
+	}
+	p.readyHandles = p.readyHandles[:copy(p.readyHandles, p.readyHandles[k:])]
 	return n
 }
 
@@ -373,6 +440,8 @@ func (p *sysPoller) process(entries []iocp.Entry, closed *atomic.Bool) {
 			default:
 				p.woken = true
 			}
+		case keyHandle:
+			p.handleFired(e.Bytes)
 		case keyAFD:
 			r := afd.RequestOf(e.Overlapped)
 			p.inflight--
@@ -408,7 +477,7 @@ func (p *sysPoller) wait(events []Event, timeout time.Duration, closed *atomic.B
 	defer entryPool.Put(buf)
 	for {
 		p.mu.Lock()
-		p.flush()
+		p.flush(len(events))
 		n := p.deliver(events)
 		p.mu.Unlock()
 		if n == len(events) {
@@ -464,6 +533,7 @@ const closeDrainTimeout = 5 * time.Second
 func (p *sysPoller) close() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.closeHandles()
 	for _, s := range p.socks {
 		s.deleted = true
 	}
