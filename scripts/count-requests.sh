@@ -7,9 +7,10 @@
 # (N1 and N2 events) under a wine server started with request tracing, and
 # prints (requests(N2) - requests(N1)) / (N2 - N1): start-up cost cancels.
 #
-# Usage: scripts/count-requests.sh [-n1 N] [-n2 N] PACKAGE [ARGS...]
+# Usage: [BY_NAME=1] scripts/count-requests.sh [-n1 N] [-n2 N] PACKAGE [ARGS...]
 #   e.g. scripts/count-requests.sh ./cmd/afdping -mode level
-# The program must take -n EVENTS. Run `make setup` first.
+# The program must take -n EVENTS. BY_NAME=1 also prints the requests per
+# event of each kind. Run `make setup` first.
 set -euo pipefail
 n1=2000
 n2=6000
@@ -49,9 +50,9 @@ count() {
 	# One line per request ("0123: name( ... )"); replies ("name() = ...")
 	# are not counted.
 	grep -cE '^[0-9a-f]+: [a-z_]+\( ' "$work/trace.$n"
-	if [ -n "${COUNT_BY_NAME:-}" ]; then
+	if [ -n "${BY_NAME:-}" ]; then
 		grep -oE '^[0-9a-f]+: [a-z_]+\( ' "$work/trace.$n" | sed -E 's/^[0-9a-f]+: //; s/\( $//' |
-			sort | uniq -c | sort -rn | head -15 >"$COUNT_BY_NAME.$n"
+			sort | uniq -c >"$work/names.$n"
 	fi
 }
 
@@ -61,3 +62,10 @@ c2=$(count "$n2" "${shift_args[@]}")
 echo "$pkg ${shift_args[*]}: $c1 requests for $n1 events, $c2 for $n2"
 awk -v a="$c1" -v b="$c2" -v n1="$n1" -v n2="$n2" \
 	'BEGIN { printf "requests per event: %.2f\n", (b - a) / (n2 - n1) }'
+if [ -n "${BY_NAME:-}" ]; then
+	# Per request name, the difference per event, largest first.
+	awk -v n1="$n1" -v n2="$n2" '
+		FNR == NR { a[$2] = $1; next }
+		{ d = ($1 - a[$2]) / (n2 - n1); if (d >= 0.05 || d <= -0.05) printf "  %6.2f %s\n", d, $2 }
+	' "$work/names.$n1" "$work/names.$n2" | sort -rn
+fi

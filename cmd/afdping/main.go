@@ -10,7 +10,7 @@
 //
 // Usage:
 //
-//	afdping [-n events] [-mode level|edge|oneshot]
+//	afdping [-n events] [-pairs n] [-mode level|edge|oneshot]
 package main
 
 import (
@@ -26,6 +26,7 @@ import (
 
 func main() {
 	n := flag.Int("n", 10000, "events to run")
+	pairs := flag.Int("pairs", 1, "socket pairs, each bouncing its own datagram")
 	mode := flag.String("mode", "level", "registration mode: level, edge or oneshot")
 	flag.Parse()
 	var flags poll.Events
@@ -39,26 +40,26 @@ func main() {
 		fmt.Fprintf(os.Stderr, "afdping: unknown mode %q\n", *mode)
 		os.Exit(2)
 	}
-	elapsed, err := run(*n, flags)
+	elapsed, err := run(*n, *pairs, flags)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "afdping:", err)
 		os.Exit(1)
 	}
-	fmt.Printf("%d events in %v: %.0f events/s (%s)\n", *n, elapsed.Round(time.Millisecond),
-		float64(*n)/elapsed.Seconds(), *mode)
+	fmt.Printf("%d events in %v: %.0f events/s (%s, %d pairs)\n", *n, elapsed.Round(time.Millisecond),
+		float64(*n)/elapsed.Seconds(), *mode, *pairs)
 }
 
-// run bounces a datagram between two sockets until n events were handled.
-func run(n int, flags poll.Events) (time.Duration, error) {
+// run bounces a datagram within each of pairs socket pairs until n
+// events were handled. Socket 2i and 2i+1 form a pair; the key of a
+// registration is its socket's index.
+func run(n, pairs int, flags poll.Events) (time.Duration, error) {
 	p, err := poll.New()
 	if err != nil {
 		return 0, err
 	}
 	defer p.Close()
-	var (
-		h    [2]sock.Handle
-		addr [2]netip.AddrPort
-	)
+	h := make([]sock.Handle, 2*pairs)
+	addr := make([]netip.AddrPort, 2*pairs)
 	for i := range h {
 		s, a, err := sock.Bind(sock.UDP4)
 		if err != nil {
@@ -71,10 +72,12 @@ func run(n int, flags poll.Events) (time.Duration, error) {
 		}
 	}
 	buf := make([]byte, 64)
-	events := make([]poll.Event, 8)
+	events := make([]poll.Event, 128)
 	start := time.Now()
-	if err := sock.SendTo(h[0], []byte("ping"), addr[1]); err != nil {
-		return 0, err
+	for i := 0; i < len(h); i += 2 {
+		if err := sock.SendTo(h[i], []byte("ping"), addr[i+1]); err != nil {
+			return 0, err
+		}
 	}
 	for done := 0; done < n; {
 		k, err := p.Wait(events, 5*time.Second)
@@ -94,14 +97,14 @@ func run(n int, flags poll.Events) (time.Duration, error) {
 				return 0, err
 			}
 			done++
-			if err := sock.SendTo(h[i], buf[:m], addr[1-i]); err != nil {
+			if err := sock.SendTo(h[i], buf[:m], addr[i^1]); err != nil {
 				return 0, err
 			}
 			switch {
 			case flags&poll.Oneshot != 0:
 				err = p.Modify(uintptr(h[i]), i, poll.In|flags)
 			case flags&poll.Edge != 0:
-				// One datagram is in flight at a time, so this read drained
+				// One datagram is in flight per pair, so this read drained
 				// the socket: tell the poller, as edge mode asks.
 				err = p.Rearm(uintptr(h[i]), poll.In)
 			}
