@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"io/fs"
 	"net"
-	"strconv"
-	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/goafd/afd/internal/bitset"
 )
 
 // Events is a set of readiness bits with the values of Linux epoll(7) on
@@ -45,51 +45,26 @@ const modeFlags = Oneshot | Edge
 const validEvents = In | Pri | Out | Err | Hup | RdNorm | RdBand | WrNorm | WrBand |
 	Msg | RdHup | modeFlags
 
-var eventNames = [...]struct {
-	bit  Events
-	name string
-}{
-	{In, "IN"},
-	{Pri, "PRI"},
-	{Out, "OUT"},
-	{Err, "ERR"},
-	{Hup, "HUP"},
-	{RdNorm, "RDNORM"},
-	{RdBand, "RDBAND"},
-	{WrNorm, "WRNORM"},
-	{WrBand, "WRBAND"},
-	{Msg, "MSG"},
-	{RdHup, "RDHUP"},
-	{Oneshot, "ONESHOT"},
-	{Edge, "EDGE"},
+var eventNames = []bitset.Name{
+	{Bit: uint32(In), Name: "IN"},
+	{Bit: uint32(Pri), Name: "PRI"},
+	{Bit: uint32(Out), Name: "OUT"},
+	{Bit: uint32(Err), Name: "ERR"},
+	{Bit: uint32(Hup), Name: "HUP"},
+	{Bit: uint32(RdNorm), Name: "RDNORM"},
+	{Bit: uint32(RdBand), Name: "RDBAND"},
+	{Bit: uint32(WrNorm), Name: "WRNORM"},
+	{Bit: uint32(WrBand), Name: "WRBAND"},
+	{Bit: uint32(Msg), Name: "MSG"},
+	{Bit: uint32(RdHup), Name: "RDHUP"},
+	{Bit: uint32(Oneshot), Name: "ONESHOT"},
+	{Bit: uint32(Edge), Name: "EDGE"},
 }
 
 // String returns the set as epoll names without their EPOLL prefix,
 // joined by "|" in bit order ("IN|OUT|ONESHOT"); bits that name no event
 // are shown in hexadecimal, and the empty set is "0".
-func (e Events) String() string {
-	if e == 0 {
-		return "0"
-	}
-	var b strings.Builder
-	for _, n := range eventNames {
-		if e&n.bit == 0 {
-			continue
-		}
-		if b.Len() > 0 {
-			b.WriteByte('|')
-		}
-		b.WriteString(n.name)
-	}
-	if rest := e &^ validEvents; rest != 0 {
-		if b.Len() > 0 {
-			b.WriteByte('|')
-		}
-		b.WriteString("0x")
-		b.WriteString(strconv.FormatUint(uint64(rest), 16))
-	}
-	return b.String()
-}
+func (e Events) String() string { return bitset.String(uint32(e), eventNames) }
 
 // Event is one ready registration: the bits that fired and the key it
 // was registered with.
