@@ -41,7 +41,7 @@ HOST_PLATFORM := $(shell $(GO) env GOHOSTOS 2>/dev/null)/$(shell $(GO) env GOHOS
 WINE_ENV := PATH="$(WINE_BIN):$$PATH" GOOS=windows GOARCH=amd64
 
 # Steps of `make test`, run in this order; all run even if one fails.
-TEST_STEPS := vet test-native test-windows fmt-check
+TEST_STEPS := vet test-native test-windows test-stress fmt-check
 
 .PHONY: help setup demo test $(TEST_STEPS) bench clean
 
@@ -53,7 +53,7 @@ help:
 	@echo "  make demo          run cmd/afdexplore as a Windows program (under Wine on Linux)"
 	@echo "  make bench         benchmarks, natively and as Windows binaries"
 	@echo "  make clean         stop the prefix's wineserver and delete the Wine prefix"
-	@echo "  make vet | test-native | test-windows | fmt-check   single steps of 'make test'"
+	@echo "  make vet | test-native | test-windows | test-stress | fmt-check   single steps of 'make test'"
 	@echo "Variables: GOTESTFLAGS='-v -run X' TIMEOUT=$(TIMEOUT) AFD_CACHE=$(AFD_CACHE)"
 	@echo "           SETUP_PACKAGES='curl wrk'"
 
@@ -108,6 +108,18 @@ else ifeq ($(HOST),windows)
 	@echo "==> windows tests: run natively by test-native"
 else
 	@echo "==> windows tests: skipped (no Wine set-up on $(HOST_PLATFORM); CI runs them on Windows)"
+endif
+
+# The packages whose memory the kernel writes into, again with the garbage
+# collector running all the time (GOGC=1): natively with -race, and as
+# Windows binaries with checkptr.
+STRESS_PKGS := . ./iocp ./poll
+test-stress:
+	@echo "==> GOGC=1 go test -race ($(HOST_PLATFORM)): $(STRESS_PKGS)"
+	cd "$(ROOT)" && GOGC=1 $(GO) test -race -count=1 -short -timeout $(TIMEOUT) $(GOTESTFLAGS) $(STRESS_PKGS)
+ifeq ($(HOST),linux)
+	@echo "==> GOGC=1 go test windows/amd64 under Wine (checkptr): $(STRESS_PKGS)"
+	cd "$(ROOT)" && GOGC=1 $(WINE_ENV) $(GO) test -count=1 -short -timeout $(TIMEOUT) -gcflags=all=-d=checkptr $(GOTESTFLAGS) $(STRESS_PKGS)
 endif
 
 fmt-check:
