@@ -86,3 +86,17 @@ func (d *Device) Cancel(r *Request) error {
 	}
 	return nil
 }
+
+// CancelAll cancels every poll pending on d, whoever issued it, with
+// NtCancelIoFileEx and no request named. Each completes with
+// StatusCancelled; the packets still have to be dequeued. Closing the
+// device does not end its polls on Windows (they outlive the handle until
+// their timeout), so call CancelAll before Close when polls are pending.
+// With none pending it fails with StatusNotFound.
+func (d *Device) CancelAll() error {
+	var iosb windows.IO_STATUS_BLOCK
+	if st := ntCancelIoFileEx(d.h, nil, &iosb); st != StatusSuccess {
+		return fmt.Errorf("afd: cancel all on %v: %w", d, st)
+	}
+	return nil
+}

@@ -65,7 +65,16 @@ func (gs *groups) put(g *group) {
 	g.n--
 }
 
-// close closes every device: their pending polls complete as cancelled.
+// cancelAll cancels every poll pending on the devices: each completes
+// with StatusCancelled.
+func (gs *groups) cancelAll() {
+	for _, g := range gs.all {
+		g.dev.CancelAll() // StatusNotFound: nothing pending there
+	}
+}
+
+// close closes every device. Polls still pending would outlive their
+// device on Windows: cancelAll, and take in the completions, first.
 func (gs *groups) close() error {
 	var first error
 	for _, g := range gs.all {

@@ -41,6 +41,7 @@ type sysPoller struct {
 	flushq   []*sockState // the update list being flushed: swapped with updateq
 	inflight int          // polls whose completion has not been dequeued
 	woken    bool         // a wake-up was dequeued and not yet returned
+	closing  bool         // close is taking in the last completions
 
 	handles      map[windows.Handle]*handleWait // AddHandle registrations
 	readyHandles []uint64                       // keys of signalled handles to deliver
@@ -431,6 +432,8 @@ func (p *sysPoller) process(entries []iocp.Entry, closed *atomic.Bool) {
 		case keyWake:
 			p.wakePosted.Store(false)
 			switch {
+			case p.closing:
+				// Nobody waits any more.
 			case closed == nil:
 				p.postWake()
 			case closed.Load():
@@ -527,18 +530,19 @@ func (p *sysPoller) postWake() error {
 // the polls it cancels.
 const closeDrainTimeout = 5 * time.Second
 
-// close closes the devices, which cancels their pending polls, and takes
-// those completions in so that every request is released before the port
-// goes.
+// close cancels every poll, takes their completions in so that every
+// request is released, then closes the devices and the port.
 func (p *sysPoller) close() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.closing = true
 	p.closeHandles()
 	for _, s := range p.socks {
 		s.deleted = true
 	}
 	clear(p.socks)
-	err := p.groups.close()
+	p.groups.cancelAll()
+	var err error
 	buf := entryPool.Get().(*[entryBatch]iocp.Entry)
 	defer entryPool.Put(buf)
 	deadline := time.Now().Add(closeDrainTimeout)
@@ -549,8 +553,11 @@ func (p *sysPoller) close() error {
 		}
 		p.process(buf[:n], nil)
 	}
-	if p.inflight > 0 && err == nil {
+	if p.inflight > 0 {
 		err = fmt.Errorf("poll: close: %d polls did not complete", p.inflight)
+	}
+	if gerr := p.groups.close(); gerr != nil && err == nil {
+		err = gerr
 	}
 	if cerr := p.port.Close(); cerr != nil && !errors.Is(cerr, iocp.ErrClosed) && err == nil {
 		err = cerr
