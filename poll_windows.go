@@ -92,7 +92,8 @@ func (d *Device) Cancel(r *Request) error {
 // StatusCancelled; the packets still have to be dequeued. Closing the
 // device does not end its polls on Windows (they outlive the handle until
 // their timeout), so call CancelAll before Close when polls are pending.
-// With none pending it fails with StatusNotFound.
+// With none pending Windows answers StatusNotFound (as CancelIoEx
+// documents) and Wine 8.0 success.
 func (d *Device) CancelAll() error {
 	var iosb windows.IO_STATUS_BLOCK
 	if st := ntCancelIoFileEx(d.h, nil, &iosb); st != StatusSuccess {
