@@ -46,20 +46,7 @@ func Listen(n Network) (Handle, netip.AddrPort, error) {
 	if !n.stream() {
 		return 0, netip.AddrPort{}, fmt.Errorf("sock: listen on %v: not a stream network", n)
 	}
-	h, err := Socket(n)
-	if err != nil {
-		return 0, netip.AddrPort{}, err
-	}
-	if err := bindListen(h, n.Loopback(), true); err != nil {
-		Close(h)
-		return 0, netip.AddrPort{}, err
-	}
-	a, err := LocalAddr(h)
-	if err != nil {
-		Close(h)
-		return 0, netip.AddrPort{}, err
-	}
-	return h, a, nil
+	return loopback(n, true)
 }
 
 // Bind returns a non-blocking UDP socket bound to a loopback port of n's
@@ -68,11 +55,17 @@ func Bind(n Network) (Handle, netip.AddrPort, error) {
 	if n.stream() {
 		return 0, netip.AddrPort{}, fmt.Errorf("sock: bind %v: not a datagram network", n)
 	}
+	return loopback(n, false)
+}
+
+// loopback returns a new socket bound to a loopback port of n's family,
+// listening if listen is set, and its address.
+func loopback(n Network, listen bool) (Handle, netip.AddrPort, error) {
 	h, err := Socket(n)
 	if err != nil {
 		return 0, netip.AddrPort{}, err
 	}
-	if err := bindListen(h, n.Loopback(), false); err != nil {
+	if err := bindListen(h, n.Loopback(), listen); err != nil {
 		Close(h)
 		return 0, netip.AddrPort{}, err
 	}
