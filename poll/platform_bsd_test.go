@@ -2,13 +2,14 @@
 
 package poll
 
+import "github.com/goafd/afd/internal/testenv"
+
 // errRegularFile is what registering a regular file gives: nothing, as
 // kqueue's read and write filters accept regular files (always ready).
 var errRegularFile error = nil
 
-// handleCount is not implemented on the BSDs and macOS: /dev/fd lists
-// only the standard descriptors without fdescfs on FreeBSD.
-func handleCount() (int, bool) { return 0, false }
+// handleCount is not implemented on the BSDs and macOS (testenv).
+var handleCount = testenv.HandleCount
 
 // priSupported: out-of-band data is reported as Pri where kqueue has
 // EVFILT_EXCEPT with NOTE_OOB.

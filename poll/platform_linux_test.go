@@ -1,12 +1,12 @@
 package poll
 
 import (
-	"os"
 	"testing"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/goafd/afd/internal/sock"
+	"github.com/goafd/afd/internal/testenv"
 )
 
 // errRegularFile is what registering a regular file gives: epoll refuses
@@ -14,13 +14,7 @@ import (
 var errRegularFile error = unix.EPERM
 
 // handleCount counts the process's open file descriptors.
-func handleCount() (int, bool) {
-	ents, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		return 0, false
-	}
-	return len(ents), true
-}
+var handleCount = testenv.HandleCount
 
 // TestEpollValues: the bits are epoll's own, passed to the kernel as they
 // are.

@@ -9,6 +9,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/goafd/afd/internal/sock"
+	"github.com/goafd/afd/internal/testenv"
 )
 
 // errBadHandle is what registering a handle that is not open gives.
@@ -19,7 +20,7 @@ var errBadHandle error = unix.EBADF
 func badHandle() uintptr { return 1 << 24 }
 
 // underWine reports whether the tests run under Wine: never, on Unix.
-func underWine() bool { return false }
+var underWine = testenv.UnderWine
 
 // TestHugeDescriptor: a handle value beyond the int32 of descriptors is
 // refused, not truncated to another descriptor.
