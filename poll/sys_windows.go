@@ -131,6 +131,7 @@ func (p *sysPoller) modify(fd uintptr, key uint64, ev Events) error {
 	s.consumed, s.disabled = 0, false
 	s.ready = 0 // found under the old interest: the new poll tells afresh
 	if err := p.update(s); err != nil {
+		p.drop(s) // the handle is no longer a socket: as if closed
 		return err
 	}
 	p.wakeIfReady()
@@ -166,6 +167,7 @@ func (p *sysPoller) rearm(fd uintptr, ev Events) error {
 		return nil
 	}
 	if err := p.update(s); err != nil {
+		p.drop(s) // the handle is no longer a socket: as if closed
 		return err
 	}
 	p.wakeIfReady()
