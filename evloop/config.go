@@ -1,0 +1,99 @@
+package evloop
+
+import (
+	"runtime"
+	"time"
+)
+
+// Config sets up a Server. The zero value is usable: every field has a
+// default, given with it.
+type Config struct {
+	// Loops is the number of event loops: goroutines, each with a poller
+	// of its own, among which connections are spread. Default:
+	// runtime.GOMAXPROCS(0).
+	Loops int
+
+	// ReadBufferSize is the size of each loop's read buffer, which is
+	// the most a single read takes from a connection. Connections share
+	// their loop's buffer: a connection keeps inbound bytes of its own
+	// only when its handler leaves some unconsumed. Default: 64 KiB.
+	ReadBufferSize int
+
+	// MaxOutbound caps a connection's pending output: bytes accepted by
+	// Write or AsyncWrite that the socket did not take yet. Above it the
+	// loop stops reading from the connection (no OnTraffic, so a
+	// request-response handler writes no more) until the output has
+	// drained to half of it; AsyncWrite fails with ErrOutboundFull
+	// meanwhile. A peer that never reads thus holds at most about
+	// MaxOutbound plus one read's worth of output. Default: 4 MiB;
+	// negative: no cap.
+	MaxOutbound int
+
+	// MaxInbound caps the inbound bytes a handler may leave unconsumed
+	// (a request still incomplete, for instance). A connection that
+	// exceeds it is closed with ErrInboundFull. Default: 4 MiB;
+	// negative: no cap.
+	MaxInbound int
+
+	// IdleTimeout closes, with ErrIdleTimeout, a connection that has
+	// neither read nor written a byte for this long: a stalled peer, one
+	// that sent half a request and stopped, one that never reads what it
+	// is sent. It also bounds a Dial's connect. Default: 0, no timeout.
+	IdleTimeout time.Duration
+
+	// LingerTimeout bounds a graceful close (Conn.Close, Shutdown, a
+	// peer's end of stream). The close first flushes pending output: a
+	// connection whose output makes no progress for LingerTimeout is
+	// closed with ErrCloseTimeout, and the unsent rest is lost. It then
+	// shuts down its sending side and waits up to LingerTimeout for the
+	// peer to close its own, discarding what the peer still sends, so
+	// that closing the socket with unread data does not reset the
+	// connection and destroy the output in flight. Default: 5 s.
+	LingerTimeout time.Duration
+
+	// MaxConns caps the accepted connections open at once, over all
+	// listeners. Beyond it a new connection is accepted and closed at
+	// once: the peer reads end of stream. Dialled connections do not
+	// count. Default: 0, no cap.
+	MaxConns int
+
+	// SendBuffer and RecvBuffer set the kernel's socket buffers of
+	// connections (SO_SNDBUF, SO_RCVBUF). Default: 0, the system's
+	// (which Linux sizes by itself as traffic goes).
+	SendBuffer int
+	RecvBuffer int
+
+	// ReusePort sets SO_REUSEPORT on TCP listeners, so that other
+	// processes (or servers) can listen on the same port and the kernel
+	// spreads connections among them. Linux and the BSDs only: on
+	// Windows Listen fails with it.
+	ReusePort bool
+}
+
+// Defaults of Config.
+const (
+	defaultReadBuffer = 64 << 10
+	defaultMaxOut     = 4 << 20
+	defaultMaxIn      = 4 << 20
+	defaultLinger     = 5 * time.Second
+)
+
+// withDefaults returns c with its zero fields set to their defaults.
+func (c Config) withDefaults() Config {
+	if c.Loops <= 0 {
+		c.Loops = runtime.GOMAXPROCS(0)
+	}
+	if c.ReadBufferSize <= 0 {
+		c.ReadBufferSize = defaultReadBuffer
+	}
+	if c.MaxOutbound == 0 {
+		c.MaxOutbound = defaultMaxOut
+	}
+	if c.MaxInbound == 0 {
+		c.MaxInbound = defaultMaxIn
+	}
+	if c.LingerTimeout <= 0 {
+		c.LingerTimeout = defaultLinger
+	}
+	return c
+}

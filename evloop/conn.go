@@ -1,0 +1,560 @@
+package evloop
+
+import (
+	"fmt"
+	"io"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/goafd/afd/internal/sock"
+	"github.com/goafd/afd/poll"
+)
+
+// keepCap is the largest buffer capacity a connection keeps once it is
+// empty: a larger one goes back to the loop's spares (see loop.grow),
+// so that idle connections hold little memory and busy ones reuse it.
+const keepCap = 4 << 10
+
+// States of a connection.
+type connState uint8
+
+const (
+	connConnecting connState = iota // dialled, connect under way
+	connOpen                        // serving
+	connFlushing                    // closing: writing the pending output
+	connLingering                   // closing: sending side shut down, waiting for the peer's
+	connClosed                      // socket closed, OnClose called
+)
+
+// A Conn is a TCP connection served by an event loop, accepted by a
+// listener or dialled.
+//
+// Its methods fall in two groups. AsyncWrite, Close, LocalAddr and
+// RemoteAddr are safe for concurrent use from any goroutine. The others
+// (Peek, Next, Discard, InboundBuffered, Write, OutboundBuffered,
+// Context, SetContext) belong to the connection's loop: call them from
+// the callbacks of its Handler only (of this connection, or of another
+// on the same loop).
+type Conn struct {
+	l      *loop
+	h      *Handler
+	ln     *Listener // nil for a dialled connection
+	fd     sock.Handle
+	key    uint64
+	local  netip.AddrPort
+	remote netip.AddrPort
+	ctx    any
+
+	// Owned by the loop.
+	state    connState
+	dialled  bool
+	opened   bool        // OnOpen was called
+	interest poll.Events // as registered with the poller
+	in       []byte      // inbound bytes the handler left unconsumed
+	view     []byte      // inbound bytes as the handler sees them
+	out      []byte      // pending output is out[outHead:]
+	outHead  int
+	paused   bool  // reading stopped: output above MaxOutbound
+	eof      bool  // the peer shut down its sending side
+	err      error // why the connection closes, for OnClose
+	failed   bool  // err is a failure: settle closes the connection
+	dirty    bool  // queued for settle
+	list     *connList
+	prev     *Conn
+	next     *Conn
+	last     time.Duration // last activity, on the loop's clock
+
+	outLen atomic.Int64 // len(out)-outHead, for AsyncWrite
+
+	// Shared with other goroutines, guarded by mu.
+	mu       sync.Mutex
+	async    []byte // AsyncWrite data not yet taken by the loop
+	asyncBuf []byte // the loop's spare buffer, swapped with async
+	closeReq bool   // Close was called: no more AsyncWrite
+	queued   bool   // a taskConn is queued
+	closed   bool   // the socket is closed
+}
+
+// LocalAddr returns the connection's local address.
+func (c *Conn) LocalAddr() netip.AddrPort { return c.local }
+
+// RemoteAddr returns the peer's address.
+func (c *Conn) RemoteAddr() netip.AddrPort { return c.remote }
+
+// Context returns the value set with SetContext, or nil.
+func (c *Conn) Context() any { return c.ctx }
+
+// SetContext attaches a value of the handler's to the connection, such
+// as the state of its protocol.
+func (c *Conn) SetContext(v any) { c.ctx = v }
+
+// InboundBuffered returns the number of inbound bytes Peek can see.
+func (c *Conn) InboundBuffered() int { return len(c.view) }
+
+// Peek returns the next n inbound bytes without consuming them; n < 0
+// means all that is buffered. With fewer than n buffered it returns them
+// all and io.ErrShortBuffer. The slice is valid until the callback
+// returns: copy what must outlive it.
+func (c *Conn) Peek(n int) ([]byte, error) {
+	if n < 0 || n == len(c.view) {
+		return c.view, nil
+	}
+	if n > len(c.view) {
+		return c.view, io.ErrShortBuffer
+	}
+	return c.view[:n:n], nil
+}
+
+// Next is Peek that also consumes the bytes it returns.
+func (c *Conn) Next(n int) ([]byte, error) {
+	b, err := c.Peek(n)
+	c.view = c.view[len(b):]
+	return b, err
+}
+
+// Discard consumes the next n inbound bytes (all, for n < 0) and returns
+// how many it consumed: with fewer than n buffered, all of them and
+// io.ErrShortBuffer.
+func (c *Conn) Discard(n int) (int, error) {
+	b, err := c.Next(n)
+	return len(b), err
+}
+
+// OutboundBuffered returns the bytes accepted by Write and AsyncWrite
+// that the socket has not taken yet.
+func (c *Conn) OutboundBuffered() int {
+	c.mu.Lock()
+	n := len(c.async)
+	c.mu.Unlock()
+	return len(c.out) - c.outHead + n
+}
+
+// Write sends p: as much as the socket takes at once, and the rest is
+// buffered and sent when the socket is writable, in order. It accepts
+// all of p and returns len(p), unless the connection is closing or
+// closed (net.ErrClosed) or has failed (that error; OnClose follows).
+// Write never blocks and never refuses data for being over MaxOutbound:
+// the loop stops reading instead.
+func (c *Conn) Write(p []byte) (int, error) {
+	switch {
+	case c.failed:
+		return 0, c.err
+	case c.state != connOpen:
+		return 0, netErrClosed
+	case len(p) == 0:
+		return 0, nil
+	}
+	n := 0
+	if c.outHead == len(c.out) {
+		m, err := sock.Send(c.fd, p)
+		switch {
+		case err == nil:
+			n = m
+			c.l.touch(c)
+		case !sock.WouldBlock(err):
+			c.fail(fmt.Errorf("evloop: write to %v: %w", c.remote, err))
+			return 0, c.err
+		}
+	}
+	if n < len(p) {
+		c.buffer(p[n:])
+		c.l.markDirty(c)
+	}
+	return len(p), nil
+}
+
+// AsyncWrite queues a copy of p to be written by the connection's loop,
+// after what was written before, and wakes the loop. It is safe from any
+// goroutine. It fails with net.ErrClosed once Close was called or the
+// connection closed, and with ErrOutboundFull, queuing nothing, while
+// the connection's pending output exceeds Config.MaxOutbound. Data that
+// AsyncWrite accepted is sent before a graceful close (Close, Shutdown)
+// completes.
+func (c *Conn) AsyncWrite(p []byte) error {
+	c.mu.Lock()
+	if c.closeReq || c.closed {
+		c.mu.Unlock()
+		return netErrClosed
+	}
+	if max := c.l.s.cfg.MaxOutbound; max > 0 {
+		if pend := c.outLen.Load() + int64(len(c.async)); pend > 0 && pend >= int64(max) {
+			c.mu.Unlock()
+			return ErrOutboundFull
+		}
+	}
+	c.async = append(c.async, p...)
+	post := !c.queued
+	c.queued = true
+	c.mu.Unlock()
+	if post {
+		c.l.post(task{kind: taskConn, c: c})
+	}
+	return nil
+}
+
+// Close closes the connection gracefully, from any goroutine: the loop
+// stops delivering inbound data, flushes the pending output (AsyncWrite
+// data accepted before Close included), shuts down its sending side so
+// the peer reads end of stream, waits for the peer to close (see
+// Config.LingerTimeout), closes the socket and calls OnClose with nil.
+// Close returns at once; a second Close returns net.ErrClosed.
+func (c *Conn) Close() error {
+	c.mu.Lock()
+	if c.closeReq || c.closed {
+		c.mu.Unlock()
+		return netErrClosed
+	}
+	c.closeReq = true
+	post := !c.queued
+	c.queued = true
+	c.mu.Unlock()
+	if post {
+		c.l.post(task{kind: taskConn, c: c})
+	}
+	return nil
+}
+
+// runTask takes the AsyncWrite data and Close request queued for c.
+func (c *Conn) runTask() {
+	if c.state == connConnecting || c.state == connClosed {
+		c.mu.Lock()
+		c.queued = false
+		closeReq := c.closeReq
+		c.mu.Unlock()
+		if closeReq && c.state == connConnecting {
+			c.closeNow(nil) // data waits in async for the connect otherwise
+		}
+		return
+	}
+	c.mu.Lock()
+	c.queued = false
+	data := c.async
+	c.async, c.asyncBuf = c.asyncBuf[:0], nil
+	closeReq := c.closeReq
+	c.mu.Unlock()
+	c.writeAsync(data)
+	if closeReq {
+		c.beginClose(nil)
+	}
+}
+
+// writeAsync writes data taken from async and gives its buffer back.
+func (c *Conn) writeAsync(data []byte) {
+	if len(data) > 0 && c.state <= connFlushing {
+		c.writeAny(data)
+	}
+	if cap(data) <= keepCap {
+		c.mu.Lock()
+		if c.asyncBuf == nil {
+			c.asyncBuf = data[:0]
+		}
+		c.mu.Unlock()
+	}
+}
+
+// writeAny is Write for the loop itself, which also writes while the
+// connection is flushing.
+func (c *Conn) writeAny(p []byte) {
+	state := c.state
+	c.state = connOpen
+	c.Write(p)
+	c.state = state
+}
+
+// buffer appends p to the pending output.
+func (c *Conn) buffer(p []byte) {
+	room := cap(c.out) - len(c.out)
+	if c.outHead > 0 && (c.outHead >= len(c.out)/2 || room < len(p)) {
+		n := copy(c.out, c.out[c.outHead:])
+		c.out = c.out[:n]
+		c.outHead = 0
+		room = cap(c.out) - n
+	}
+	if room < len(p) {
+		c.out = c.l.grow(c.out, len(p))
+	}
+	c.out = append(c.out, p...)
+	c.outLen.Store(int64(len(c.out) - c.outHead))
+}
+
+// fail records the first error of c and has the loop close it once the
+// running callback returns.
+func (c *Conn) fail(err error) {
+	if !c.failed {
+		c.err = err
+	}
+	c.failed = true
+	c.l.markDirty(c)
+}
+
+// onEvent handles readiness of c.
+func (c *Conn) onEvent(ev poll.Events) {
+	if c.state == connConnecting {
+		c.connected(ev)
+		return
+	}
+	done := false
+	if ev&(poll.Out|poll.Err|poll.Hup) != 0 && c.outHead < len(c.out) {
+		c.flush()
+		done = true
+	}
+	if c.state != connClosed && !c.failed && ev&(poll.In|poll.Err|poll.Hup) != 0 && c.interest&poll.In != 0 {
+		c.read()
+		done = true
+	}
+	if !done && ev&(poll.Err|poll.Hup) != 0 && c.state != connClosed {
+		// Nothing to read or write would notice: take the error as is.
+		err := sock.Error(c.fd)
+		if err == nil {
+			err = io.ErrUnexpectedEOF
+		}
+		c.fail(fmt.Errorf("evloop: connection to %v: %w", c.remote, err))
+	}
+	c.l.markDirty(c)
+}
+
+// read reads once into the loop's buffer and delivers it.
+func (c *Conn) read() {
+	l := c.l
+	n, err := sock.Recv(c.fd, l.buf)
+	switch {
+	case err != nil && sock.WouldBlock(err):
+		return
+	case err != nil:
+		c.fail(fmt.Errorf("evloop: read from %v: %w", c.remote, err))
+		return
+	case n == 0:
+		c.eof = true
+		switch c.state {
+		case connOpen:
+			c.beginClose(nil)
+		case connLingering:
+			c.closeNow(c.err)
+		}
+		return
+	}
+	if c.state != connOpen {
+		return // closing: discarded
+	}
+	l.touch(c)
+	inBuf := len(c.in) == 0
+	if inBuf {
+		c.view = l.buf[:n]
+	} else {
+		if cap(c.in)-len(c.in) < n {
+			c.in = l.grow(c.in, n)
+		}
+		c.in = append(c.in, l.buf[:n]...)
+		c.view = c.in
+	}
+	if c.h.OnTraffic != nil {
+		c.h.OnTraffic(c)
+	} else {
+		c.view = nil
+	}
+	// Keep what the handler left.
+	switch {
+	case len(c.view) == 0:
+		c.in = c.in[:0]
+		if cap(c.in) > keepCap {
+			l.putBuf(c.in)
+			c.in = nil
+		}
+	case inBuf:
+		if cap(c.in) < len(c.view) {
+			c.in = l.grow(c.in, len(c.view))
+		}
+		c.in = append(c.in[:0], c.view...)
+	default:
+		c.in = c.in[:copy(c.in, c.view)]
+	}
+	c.view = c.in
+	if max := l.s.cfg.MaxInbound; max > 0 && len(c.in) > max && c.state == connOpen {
+		c.fail(ErrInboundFull)
+	}
+}
+
+// flush writes pending output, as much as the socket takes.
+func (c *Conn) flush() {
+	n, err := sock.Send(c.fd, c.out[c.outHead:])
+	switch {
+	case err != nil && sock.WouldBlock(err):
+		return
+	case err != nil:
+		c.fail(fmt.Errorf("evloop: write to %v: %w", c.remote, err))
+		return
+	}
+	c.outHead += n
+	if n > 0 {
+		c.l.touch(c)
+	}
+	if c.outHead == len(c.out) {
+		c.out, c.outHead = c.out[:0], 0
+		if cap(c.out) > keepCap {
+			c.l.putBuf(c.out)
+			c.out = nil
+		}
+	}
+	c.outLen.Store(int64(len(c.out) - c.outHead))
+}
+
+// settle runs after the loop's callbacks: it closes a failed connection,
+// moves a graceful close on, and registers the interest the connection
+// needs now.
+func (c *Conn) settle() {
+	if c.state == connClosed || c.state == connConnecting {
+		return
+	}
+	if c.failed {
+		c.closeNow(c.err)
+		return
+	}
+	pending := len(c.out) - c.outHead
+	if c.state == connFlushing && pending == 0 {
+		if c.eof {
+			c.closeNow(c.err)
+			return
+		}
+		if err := sock.ShutdownWrite(c.fd); err != nil {
+			c.closeNow(c.err)
+			return
+		}
+		c.state = connLingering
+		c.l.touch(c) // the linger time starts now
+	}
+	var want poll.Events
+	switch c.state {
+	case connOpen:
+		if max := c.l.s.cfg.MaxOutbound; max > 0 {
+			switch {
+			case !c.paused && pending > max:
+				c.paused = true
+			case c.paused && pending <= max/2:
+				c.paused = false
+			}
+		}
+		if !c.paused {
+			want |= poll.In
+		}
+	case connFlushing, connLingering:
+		if !c.eof {
+			want |= poll.In // read and discard, and see the peer's close
+		}
+	}
+	if pending > 0 {
+		want |= poll.Out
+	}
+	if want != c.interest {
+		if err := c.l.p.Modify(uintptr(c.fd), c.key, want); err != nil {
+			c.closeNow(fmt.Errorf("evloop: connection to %v: %w", c.remote, err))
+			return
+		}
+		c.interest = want
+	}
+}
+
+// beginClose starts a graceful close: no more inbound data for the
+// handler, flush the output, then shut down and linger (settle does
+// those).
+func (c *Conn) beginClose(err error) {
+	if c.state != connOpen || c.failed {
+		return
+	}
+	c.mu.Lock()
+	c.closeReq = true
+	data := c.async
+	c.async = nil
+	c.mu.Unlock()
+	if len(data) > 0 {
+		c.writeAny(data)
+	}
+	if c.err == nil {
+		c.err = err
+	}
+	c.state = connFlushing
+	c.l.putBuf(c.in)
+	c.in, c.view = nil, nil
+	c.l.idle.remove(c)
+	c.l.closing.push(c)
+	c.last = c.l.now
+	c.l.markDirty(c)
+}
+
+// closeNow closes the socket at once, drops what is pending and calls
+// OnClose, if the handler has seen the connection.
+func (c *Conn) closeNow(err error) {
+	if c.state == connClosed {
+		return
+	}
+	l := c.l
+	c.state = connClosed
+	if c.key != 0 {
+		l.unregister(c.key)
+		l.forget(c.fd)
+	}
+	if c.list != nil {
+		c.list.remove(c)
+	}
+	if c.fd != badHandle {
+		sock.Close(c.fd)
+	}
+	l.nconn.Add(-1)
+	if c.ln != nil {
+		l.s.conns.Add(-1)
+	}
+	c.mu.Lock()
+	c.closed = true
+	c.async, c.asyncBuf = nil, nil
+	c.mu.Unlock()
+	l.putBuf(c.in)
+	l.putBuf(c.out)
+	c.in, c.view, c.out, c.outHead = nil, nil, nil, 0
+	c.outLen.Store(0)
+	if c.err != nil && err == nil {
+		err = c.err
+	}
+	c.err = err
+	if (c.opened || c.dialled) && c.h.OnClose != nil {
+		c.h.OnClose(c, err)
+	}
+}
+
+// connected handles the end of a dialled connect.
+func (c *Conn) connected(ev poll.Events) {
+	err := sock.Error(c.fd)
+	if err == nil && ev&(poll.Err|poll.Hup) != 0 {
+		// No error recorded but the socket says it failed: make sure.
+		if _, perr := sock.PeerAddr(c.fd); perr != nil {
+			err = perr
+		}
+	}
+	if err != nil {
+		c.closeNow(fmt.Errorf("evloop: dial %v: %w", c.remote, err))
+		return
+	}
+	c.local, _ = sock.LocalAddr(c.fd)
+	c.l.touch(c)
+	c.start()
+}
+
+// start opens c for the handler: interest in reading, OnOpen, and the
+// AsyncWrite data queued while it was connecting.
+func (c *Conn) start() {
+	c.state = connOpen
+	c.opened = true
+	if c.h.OnOpen != nil {
+		c.h.OnOpen(c)
+	}
+	if c.state == connOpen {
+		c.mu.Lock()
+		data := c.async
+		c.async = nil
+		c.mu.Unlock()
+		if len(data) > 0 {
+			c.Write(data)
+		}
+	}
+	c.l.markDirty(c)
+}

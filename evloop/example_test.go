@@ -1,0 +1,50 @@
+package evloop_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"log"
+	"net"
+	"time"
+
+	"github.com/goafd/afd/evloop"
+)
+
+// A complete echo server: every byte a connection sends comes back. The
+// handler runs on the server's event loops; here a plain net client talks
+// to it, then the server shuts down gracefully.
+func Example() {
+	srv, err := evloop.NewServer(evloop.Config{IdleTimeout: time.Minute})
+	if err != nil {
+		log.Fatal(err)
+	}
+	ln, err := srv.Listen("tcp://127.0.0.1:0", evloop.Handler{
+		OnTraffic: func(c *evloop.Conn) {
+			data, _ := c.Next(-1) // all that has arrived
+			c.Write(data)         // to the socket at once; the rest is buffered
+		},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	conn, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Fprintf(conn, "hello, loop\n")
+	line, err := bufio.NewReader(conn).ReadString('\n')
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Print(line)
+	conn.Close()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		log.Fatal(err)
+	}
+	// Output: hello, loop
+}

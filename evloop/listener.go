@@ -1,0 +1,281 @@
+package evloop
+
+import (
+	"errors"
+	"net/netip"
+	"time"
+
+	"github.com/goafd/afd/internal/sock"
+	"github.com/goafd/afd/poll"
+)
+
+// Batches bound the work one event of a listener does, so that a busy
+// listener does not starve the connections of its loop; level-triggered
+// polling reports it again for the rest.
+const (
+	acceptBatch = 64
+	packetBatch = 32
+)
+
+// acceptPause is how long a listener rests after an accept error that is
+// not about one connection (out of file descriptors, of memory): the
+// error would come back at once and spin the loop.
+const acceptPause = 50 * time.Millisecond
+
+// A Listener is a listening TCP socket or a bound UDP socket of a
+// Server, served by one of its loops.
+type Listener struct {
+	s   *Server
+	l   *loop
+	fd  sock.Handle
+	e   endpoint
+	h   Handler
+	key uint64
+	pkt Packet // the datagram being handled, reused
+
+	open_    bool          // registered with the loop
+	resumeAt time.Duration // when paused after an accept error
+}
+
+// Addr returns the address the listener is bound to.
+func (ln *Listener) Addr() netip.AddrPort { return ln.e.ap }
+
+// Network returns "tcp" or "udp".
+func (ln *Listener) Network() string {
+	if ln.e.stream {
+		return "tcp"
+	}
+	return "udp"
+}
+
+// String returns the listener's address in the form Listen takes,
+// "tcp://127.0.0.1:8080".
+func (ln *Listener) String() string { return ln.e.String() }
+
+// Close stops the listener: no more connections are accepted (those
+// open go on) or datagrams received. It returns once the socket is
+// closed.
+func (ln *Listener) Close() error {
+	done := make(chan error, 1)
+	if !ln.l.post(task{kind: taskUnlisten, ln: ln, done: done}) {
+		return ErrServerClosed
+	}
+	return <-done
+}
+
+// open registers the listener with l, on l.
+func (ln *Listener) open(l *loop) error {
+	if l.shutdown || l.exit {
+		ln.closeSocket()
+		return ErrServerClosed
+	}
+	ln.key = l.register(ln)
+	if err := l.p.Add(uintptr(ln.fd), ln.key, poll.In); err != nil {
+		l.unregister(ln.key)
+		ln.closeSocket()
+		return err
+	}
+	ln.open_ = true
+	l.lns = append(l.lns, ln)
+	return nil
+}
+
+// close closes the listener's socket, on its loop.
+func (ln *Listener) close() {
+	if !ln.open_ {
+		return
+	}
+	ln.open_ = false
+	l := ln.l
+	l.unregister(ln.key)
+	l.forget(ln.fd)
+	ln.closeSocket()
+	for i, x := range l.lns {
+		if x == ln {
+			l.lns = append(l.lns[:i], l.lns[i+1:]...)
+			break
+		}
+	}
+	for i, x := range l.paused {
+		if x == ln {
+			l.paused = append(l.paused[:i], l.paused[i+1:]...)
+			break
+		}
+	}
+}
+
+func (ln *Listener) closeSocket() {
+	if ln.fd != badHandle {
+		sock.Close(ln.fd)
+		ln.fd = badHandle
+	}
+}
+
+func (ln *Listener) onEvent(ev poll.Events) {
+	if ln.e.stream {
+		ln.accept()
+	} else {
+		ln.receive()
+	}
+}
+
+// accept accepts a batch of connections and hands each to a loop.
+func (ln *Listener) accept() {
+	s, l := ln.s, ln.l
+	for range acceptBatch {
+		fd, peer, err := sock.AcceptAddr(ln.fd)
+		if err != nil {
+			if sock.WouldBlock(err) || connAborted(err) {
+				if sock.WouldBlock(err) {
+					return
+				}
+				continue // that connection is gone; the next may not be
+			}
+			ln.pause()
+			return
+		}
+		if max := s.cfg.MaxConns; s.conns.Add(1) > int64(max) && max > 0 {
+			s.conns.Add(-1)
+			s.refused.Add(1)
+			sock.Close(fd)
+			continue
+		}
+		local := ln.e.ap
+		if local.Addr().IsUnspecified() {
+			local, _ = sock.LocalAddr(fd)
+		}
+		sock.SetNoDelay(fd, true)
+		if s.cfg.SendBuffer > 0 || s.cfg.RecvBuffer > 0 {
+			sock.SetBuffers(fd, s.cfg.SendBuffer, s.cfg.RecvBuffer)
+		}
+		c := &Conn{h: &ln.h, ln: ln, fd: fd, local: local, remote: peer, state: connOpen}
+		to := s.pick()
+		c.l = to
+		if to == l {
+			l.open(c)
+		} else if !to.post(task{kind: taskAdd, c: c}) {
+			c.l = l
+			to.nconn.Add(-1)
+			l.nconn.Add(1)
+			c.closeNow(ErrServerClosed) // never opened: no OnClose
+		}
+	}
+}
+
+// pause stops accepting for acceptPause.
+func (ln *Listener) pause() {
+	l := ln.l
+	if err := l.p.Modify(uintptr(ln.fd), ln.key, 0); err != nil {
+		return
+	}
+	ln.resumeAt = l.now + acceptPause
+	l.paused = append(l.paused, ln)
+}
+
+// resume accepts again after a pause.
+func (ln *Listener) resume() {
+	if ln.open_ {
+		ln.l.p.Modify(uintptr(ln.fd), ln.key, poll.In)
+	}
+}
+
+// receive reads a batch of datagrams and hands each to OnPacket.
+func (ln *Listener) receive() {
+	buf := ln.l.buf
+	p := &ln.pkt
+	for range packetBatch {
+		n, from, err := sock.RecvDatagram(ln.fd, buf)
+		if err != nil {
+			if sock.WouldBlock(err) {
+				return
+			}
+			// An error about one datagram (too big for the buffer on
+			// Windows, an ICMP error for an earlier send): go on.
+			continue
+		}
+		p.data, p.from = buf[:n], from
+		ln.h.OnPacket(p)
+		p.data = nil
+		if !ln.open_ {
+			return // the handler closed the listener
+		}
+	}
+}
+
+// open registers an accepted or dialled connection with l and starts it.
+func (l *loop) open(c *Conn) {
+	if l.shutdown || l.exit {
+		c.closeNow(ErrServerClosed)
+		return
+	}
+	if c.err != nil { // a Dial that failed at once
+		c.closeNow(c.err)
+		return
+	}
+	ev := poll.In
+	if c.state == connConnecting {
+		ev = poll.Out
+	}
+	c.key = l.register(c)
+	if err := l.p.Add(uintptr(c.fd), c.key, ev); err != nil {
+		l.unregister(c.key)
+		c.key = 0
+		c.closeNow(err)
+		return
+	}
+	c.interest = ev
+	c.last = l.now
+	if l.s.cfg.IdleTimeout > 0 || c.state == connConnecting {
+		l.idle.push(c)
+	}
+	if c.state == connOpen {
+		c.start()
+	}
+}
+
+// A Packet is a datagram received by a UDP listener, handed to
+// Handler.OnPacket. It is valid during the callback only: the loop reuses
+// it and its data for the next datagram.
+type Packet struct {
+	ln   *Listener
+	data []byte
+	from netip.AddrPort
+}
+
+// Data returns the datagram's payload.
+func (p *Packet) Data() []byte { return p.data }
+
+// RemoteAddr returns the address of the datagram's sender.
+func (p *Packet) RemoteAddr() netip.AddrPort { return p.from }
+
+// LocalAddr returns the address of the listener that received it.
+func (p *Packet) LocalAddr() netip.AddrPort { return p.ln.e.ap }
+
+// Reply sends b to the sender of the datagram, from the listener's
+// socket. It does not block: if the socket's send buffer is full the
+// datagram is dropped and Reply returns an error for which the packet's
+// nature (UDP may lose datagrams) is the only remedy.
+func (p *Packet) Reply(b []byte) error { return p.WriteTo(b, p.from) }
+
+// WriteTo sends b to addr from the listener's socket, as Reply does.
+func (p *Packet) WriteTo(b []byte, addr netip.AddrPort) error {
+	if !p.ln.open_ {
+		return netErrClosed
+	}
+	if err := sock.SendDatagram(p.ln.fd, b, addr); err != nil {
+		return &sendError{to: addr, err: err}
+	}
+	return nil
+}
+
+// sendError is the error of a datagram send, built only when one fails.
+type sendError struct {
+	to  netip.AddrPort
+	err error
+}
+
+func (e *sendError) Error() string { return "evloop: send to " + e.to.String() + ": " + e.err.Error() }
+func (e *sendError) Unwrap() error { return e.err }
+
+// errorsIs is errors.Is, named for the files that match system errors.
+var errorsIs = errors.Is

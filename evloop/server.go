@@ -1,0 +1,309 @@
+package evloop
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/goafd/afd/internal/sock"
+	"github.com/goafd/afd/poll"
+)
+
+// Handler holds the callbacks of a listener or a dialled connection. Each
+// runs on the event loop of its connection, one at a time per loop, and
+// must not block: a callback that waits holds up every connection of the
+// loop. A nil field is a callback that does nothing; OnPacket is required
+// for UDP listeners.
+type Handler struct {
+	// OnOpen is called once a connection is accepted or its Dial has
+	// connected, before any OnTraffic. It may write (a greeting) or close.
+	OnOpen func(c *Conn)
+
+	// OnTraffic is called when data has arrived: the connection's
+	// inbound buffer holds what the handler left unconsumed before and
+	// what was just read. Consume it with Peek, Next and Discard; what
+	// is left waits for the next OnTraffic. Without OnTraffic, inbound
+	// data is discarded.
+	OnTraffic func(c *Conn)
+
+	// OnClose is called once when a connection is closed: after OnOpen,
+	// or, for a Dial that failed to connect, instead of it. err says why:
+	// nil for an orderly close (the peer's end of stream, Close,
+	// Shutdown), the error otherwise (a reset, a failed connect,
+	// ErrIdleTimeout, ErrServerClosed, ...). The socket is closed by
+	// then; writes fail.
+	OnClose func(c *Conn, err error)
+
+	// OnPacket is called for every datagram a UDP listener receives.
+	OnPacket func(p *Packet)
+}
+
+// Errors of the package, matchable with errors.Is.
+var (
+	// ErrServerClosed: the server is shut down or closed. OnClose gets it
+	// for connections cut by Close, Listen and Dial return it afterwards.
+	ErrServerClosed = errors.New("evloop: server closed")
+	// ErrIdleTimeout: the connection was idle longer than
+	// Config.IdleTimeout.
+	ErrIdleTimeout = errors.New("evloop: idle timeout")
+	// ErrCloseTimeout: a graceful close could not flush the pending
+	// output within Config.LingerTimeout.
+	ErrCloseTimeout = errors.New("evloop: close timed out with output pending")
+	// ErrInboundFull: the handler left more than Config.MaxInbound bytes
+	// unconsumed.
+	ErrInboundFull = errors.New("evloop: inbound buffer full")
+	// ErrOutboundFull: AsyncWrite was refused because the connection's
+	// pending output exceeds Config.MaxOutbound.
+	ErrOutboundFull = errors.New("evloop: outbound buffer full")
+)
+
+// Server states.
+const (
+	stateRunning int32 = iota
+	stateShuttingDown
+	stateClosed
+)
+
+// A Server runs event loops and the listeners and connections that they
+// serve: Config.Loops goroutines, each with a poller of its own. Accepted
+// and dialled connections are spread over the loops (the one with the
+// fewest connections gets the next) and stay on their loop; each listener
+// is served by one loop. Make one with NewServer; all its methods are safe
+// for concurrent use, but Shutdown and Close wait for the loops and must
+// not be called from a callback.
+type Server struct {
+	cfg   Config
+	loops []*loop
+	start time.Time // the loops' clocks count from here
+
+	rr       atomic.Uint32 // round-robin start for picking a loop
+	conns    atomic.Int64  // accepted connections open, for MaxConns
+	refused  atomic.Int64  // connections refused for MaxConns
+	state    atomic.Int32
+	stopOnce sync.Once
+	wg       sync.WaitGroup // the loops' goroutines
+	stopped  chan struct{}  // closed when the loops have exited
+
+	mu        sync.Mutex
+	listeners []*Listener
+}
+
+// NewServer starts cfg.Loops event loops, with nothing to serve yet: add
+// listeners with Listen and outbound connections with Dial.
+func NewServer(cfg Config) (*Server, error) {
+	cfg = cfg.withDefaults()
+	s := &Server{cfg: cfg, start: time.Now(), stopped: make(chan struct{})}
+	for i := range cfg.Loops {
+		l, err := newLoop(s, i)
+		if err != nil {
+			for _, l := range s.loops {
+				l.p.Close()
+			}
+			return nil, fmt.Errorf("evloop: new server: %w", err)
+		}
+		s.loops = append(s.loops, l)
+	}
+	s.wg.Add(len(s.loops))
+	for _, l := range s.loops {
+		go l.run()
+	}
+	return s, nil
+}
+
+// Listen serves addr with h: TCP connections (h.OnOpen, OnTraffic,
+// OnClose) or UDP datagrams (h.OnPacket). An address is a network and an
+// endpoint, "network://host:port":
+//
+//	tcp://127.0.0.1:8080   tcp://[::1]:0   tcp4://:8080   tcp6://:8080
+//	udp://127.0.0.1:5353   udp6://[::]:0   localhost:8080 (tcp)
+//
+// The networks are tcp, tcp4, tcp6, udp, udp4 and udp6; without one,
+// tcp. The host is an IP address, a name (resolved now; IPv4 preferred
+// for tcp and udp), or empty for every interface of one family (IPv4,
+// or IPv6 for tcp6 and udp6). An IPv6 listener serves IPv6 only: listen
+// on both families to serve both. Port 0 picks a free port, which the
+// Listener's Addr tells.
+func (s *Server) Listen(addr string, h Handler) (*Listener, error) {
+	e, err := parseAddr(addr, true)
+	if err != nil {
+		return nil, err
+	}
+	if !e.stream && h.OnPacket == nil {
+		return nil, fmt.Errorf("evloop: listen %s: a UDP listener needs Handler.OnPacket", e)
+	}
+	if s.state.Load() != stateRunning {
+		return nil, fmt.Errorf("evloop: listen %s: %w", e, ErrServerClosed)
+	}
+	var fd sock.Handle
+	if e.stream {
+		fd, e.ap, err = sock.ListenOn(e.ap, s.cfg.ReusePort)
+	} else {
+		fd, e.ap, err = sock.BindOn(e.ap)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("evloop: listen %s: %w", addr, err)
+	}
+	if e.stream {
+		// Accepted sockets inherit it on Linux; set it on them too.
+		sock.SetNoDelay(fd, true)
+	}
+	ln := &Listener{s: s, fd: fd, e: e, h: h}
+	ln.l = s.loops[int(s.rr.Add(1))%len(s.loops)]
+	ln.pkt.ln = ln
+	done := make(chan error, 1)
+	if !ln.l.post(task{kind: taskListen, ln: ln, done: done}) {
+		sock.Close(fd)
+		return nil, fmt.Errorf("evloop: listen %s: %w", e, ErrServerClosed)
+	}
+	if err := <-done; err != nil {
+		return nil, fmt.Errorf("evloop: listen %s: %w", e, err)
+	}
+	s.mu.Lock()
+	s.listeners = append(s.listeners, ln)
+	s.mu.Unlock()
+	return ln, nil
+}
+
+// Listeners returns the server's listeners, in the order of Listen.
+func (s *Server) Listeners() []*Listener {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]*Listener(nil), s.listeners...)
+}
+
+// Dial connects to a TCP address (as for Listen, with a host) and serves
+// the connection with h on one of the loops. The connect does not block:
+// Dial returns the Conn at once, h.OnOpen follows when it has connected,
+// and a failure comes as h.OnClose with the error and no OnOpen before.
+// Writes with AsyncWrite before then are sent once connected. Dial itself
+// fails only for a bad or unresolvable address, or a server that is shut
+// down; then no callback follows.
+func (s *Server) Dial(addr string, h Handler) (*Conn, error) {
+	e, err := parseAddr(addr, false)
+	if err != nil {
+		return nil, err
+	}
+	if !e.stream {
+		return nil, fmt.Errorf("evloop: dial %s: only TCP can be dialled", e)
+	}
+	if s.state.Load() != stateRunning {
+		return nil, fmt.Errorf("evloop: dial %s: %w", e, ErrServerClosed)
+	}
+	c := &Conn{h: &h, remote: e.ap, state: connConnecting, dialled: true}
+	if c.fd, err = sock.Dial(e.ap); err != nil {
+		c.fd = badHandle
+		c.err = fmt.Errorf("evloop: dial %s: %w", e, err)
+	} else {
+		sock.SetNoDelay(c.fd, true)
+		if s.cfg.SendBuffer > 0 || s.cfg.RecvBuffer > 0 {
+			sock.SetBuffers(c.fd, s.cfg.SendBuffer, s.cfg.RecvBuffer)
+		}
+	}
+	l := s.pick()
+	c.l = l
+	if !l.post(task{kind: taskAdd, c: c}) {
+		l.nconn.Add(-1)
+		if c.fd != badHandle {
+			sock.Close(c.fd)
+		}
+		return nil, fmt.Errorf("evloop: dial %s: %w", e, ErrServerClosed)
+	}
+	return c, nil
+}
+
+// pick chooses the loop for a new connection, the one with the fewest,
+// and counts the connection on it at once so that concurrent picks see it.
+func (s *Server) pick() *loop {
+	n := uint32(len(s.loops))
+	start := s.rr.Add(1)
+	best := s.loops[start%n]
+	min := best.nconn.Load()
+	for i := uint32(1); i < n && min > 0; i++ {
+		l := s.loops[(start+i)%n]
+		if c := l.nconn.Load(); c < min {
+			best, min = l, c
+		}
+	}
+	best.nconn.Add(1)
+	return best
+}
+
+// Shutdown stops the server gracefully: it closes the listeners, then
+// closes every connection the way Conn.Close does (pending output,
+// AsyncWrites accepted before included, is flushed, then the sending
+// side is shut down and the peer's close awaited, at most
+// Config.LingerTimeout), waits for all of them, stops the loops and
+// returns nil. Connections still connecting are closed with
+// ErrServerClosed. If ctx ends first, Shutdown closes what remains as
+// Close does and returns ctx's error. Either way, every OnClose has
+// returned and the loops have exited when it returns.
+func (s *Server) Shutdown(ctx context.Context) error {
+	if !s.state.CompareAndSwap(stateRunning, stateShuttingDown) {
+		s.stop()
+		return ErrServerClosed
+	}
+	for _, l := range s.loops {
+		l.post(task{kind: taskShutdown})
+	}
+	for _, l := range s.loops {
+		select {
+		case <-l.drained:
+		case <-ctx.Done():
+			s.state.Store(stateClosed)
+			s.stop()
+			return ctx.Err()
+		}
+	}
+	s.stop()
+	return nil
+}
+
+// Close stops the server at once: it closes the listeners and every
+// connection (OnClose gets ErrServerClosed; pending output is dropped)
+// and returns when the loops have exited. A second Close, or one after
+// Shutdown, returns ErrServerClosed.
+func (s *Server) Close() error {
+	if s.state.Swap(stateClosed) == stateClosed {
+		s.stop()
+		return ErrServerClosed
+	}
+	s.stop()
+	return nil
+}
+
+// stop makes the loops close what they serve and exit, waits for them
+// and closes their pollers.
+func (s *Server) stop() {
+	s.stopOnce.Do(func() {
+		for _, l := range s.loops {
+			l.post(task{kind: taskStop})
+		}
+		s.wg.Wait()
+		for _, l := range s.loops {
+			l.p.Close()
+		}
+		close(s.stopped)
+	})
+	<-s.stopped
+}
+
+// Refused returns how many connections were refused because
+// Config.MaxConns were open.
+func (s *Server) Refused() int64 { return s.refused.Load() }
+
+// Conns returns the accepted connections open now.
+func (s *Server) Conns() int64 { return s.conns.Load() }
+
+// badHandle marks a Conn whose socket could not be made.
+const badHandle = ^sock.Handle(0)
+
+// netErrClosed is net.ErrClosed, the error of calls on a closed
+// connection, as Go's net returns it.
+var netErrClosed = net.ErrClosed
+
+// loopClosed reports whether err is the poller's ErrClosed.
+func loopClosed(err error) bool { return errors.Is(err, poll.ErrClosed) }
