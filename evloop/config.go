@@ -58,8 +58,10 @@ type Config struct {
 	MaxConns int
 
 	// SendBuffer and RecvBuffer set the kernel's socket buffers of
-	// connections (SO_SNDBUF, SO_RCVBUF). Default: 0, the system's
-	// (which Linux sizes by itself as traffic goes).
+	// connections and UDP listeners (SO_SNDBUF, SO_RCVBUF); a UDP
+	// listener drops the datagrams its receive buffer has no room for.
+	// Default: 0, the system's (which Linux sizes by itself for TCP as
+	// traffic goes).
 	SendBuffer int
 	RecvBuffer int
 

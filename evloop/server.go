@@ -150,6 +150,8 @@ func (s *Server) Listen(addr string, h Handler) (*Listener, error) {
 	if e.stream {
 		// Accepted sockets inherit it on Linux; set it on them too.
 		sock.SetNoDelay(fd, true)
+	} else if s.cfg.SendBuffer > 0 || s.cfg.RecvBuffer > 0 {
+		sock.SetBuffers(fd, s.cfg.SendBuffer, s.cfg.RecvBuffer)
 	}
 	ln := &Listener{s: s, fd: fd, e: e, h: h}
 	ln.l = s.loops[int(s.rr.Add(1))%len(s.loops)]
