@@ -48,3 +48,43 @@ func Example() {
 	}
 	// Output: hello, loop
 }
+
+// A client on the same loops: Dial connects without blocking, OnOpen
+// says it has, and a failure would come as OnClose with the error.
+func ExampleServer_Dial() {
+	srv, err := evloop.NewServer(evloop.Config{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer srv.Close()
+	ln, err := srv.Listen("tcp://127.0.0.1:0", evloop.Handler{
+		OnTraffic: func(c *evloop.Conn) {
+			data, _ := c.Next(-1)
+			c.Write(data)
+		},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	done := make(chan error, 1)
+	_, err = srv.Dial(ln.String(), evloop.Handler{
+		OnOpen: func(c *evloop.Conn) { c.Write([]byte("ping")) },
+		OnTraffic: func(c *evloop.Conn) {
+			if c.InboundBuffered() < 4 {
+				return // wait for the whole answer
+			}
+			reply, _ := c.Next(4)
+			fmt.Printf("%s\n", reply)
+			c.Close()
+		},
+		OnClose: func(c *evloop.Conn, err error) { done <- err },
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("closed:", <-done)
+	// Output:
+	// ping
+	// closed: <nil>
+}

@@ -5,6 +5,7 @@ package evloop
 import (
 	"os"
 	"runtime"
+	"syscall"
 )
 
 func underWine() bool { return false }
@@ -20,3 +21,6 @@ func openHandles() (int, bool) {
 	}
 	return len(ents), true
 }
+
+// errConnRefused is what a refused connect gives.
+var errConnRefused error = syscall.ECONNREFUSED

@@ -57,3 +57,6 @@ func openHandles() (int, bool) {
 	}
 	return 0, false
 }
+
+// errConnRefused is what a refused connect gives.
+var errConnRefused error = windows.WSAECONNREFUSED
