@@ -3,6 +3,7 @@ package evloop
 import (
 	"fmt"
 	"io"
+	"net"
 	"net/netip"
 	"sync"
 	"sync/atomic"
@@ -142,7 +143,7 @@ func (c *Conn) Write(p []byte) (int, error) {
 	case c.failed:
 		return 0, c.err
 	case c.state != connOpen:
-		return 0, netErrClosed
+		return 0, net.ErrClosed
 	case len(p) == 0:
 		return 0, nil
 	}
@@ -176,7 +177,7 @@ func (c *Conn) AsyncWrite(p []byte) error {
 	c.mu.Lock()
 	if c.closeReq || c.closed {
 		c.mu.Unlock()
-		return netErrClosed
+		return net.ErrClosed
 	}
 	if max := c.l.s.cfg.MaxOutbound; max > 0 {
 		if pend := c.outLen.Load() + int64(len(c.async)); pend > 0 && pend >= int64(max) {
@@ -200,11 +201,17 @@ func (c *Conn) AsyncWrite(p []byte) error {
 // the peer reads end of stream, waits for the peer to close (see
 // Config.LingerTimeout), closes the socket and calls OnClose with nil.
 // Close returns at once; a second Close returns net.ErrClosed.
+//
+// The peer's end of stream closes the connection the same way, once
+// OnTraffic has had what came before it: what was written until then is
+// delivered, and AsyncWrite fails from then on. (Half-closed connections,
+// where a peer that has finished sending still waits for answers that
+// come later, are not supported.)
 func (c *Conn) Close() error {
 	c.mu.Lock()
 	if c.closeReq || c.closed {
 		c.mu.Unlock()
-		return netErrClosed
+		return net.ErrClosed
 	}
 	c.closeReq = true
 	post := !c.queued

@@ -5,6 +5,27 @@
 // too it polls sockets for readiness instead of falling back to
 // goroutines over Go's net.
 //
+// A complete echo server (the package's Example runs it with a client):
+//
+//	srv, err := evloop.NewServer(evloop.Config{IdleTimeout: time.Minute})
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	ln, err := srv.Listen("tcp://127.0.0.1:7007", evloop.Handler{
+//		OnTraffic: func(c *evloop.Conn) {
+//			data, _ := c.Next(-1) // all that has arrived
+//			c.Write(data)         // to the socket at once; the rest is buffered
+//		},
+//	})
+//	if err != nil {
+//		log.Fatal(err)
+//	}
+//	log.Println("serving", ln)
+//	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+//	defer stop()
+//	<-ctx.Done()
+//	srv.Shutdown(context.Background()) // flush, close, return
+//
 // # Model
 //
 // A Server runs Config.Loops event loops (default GOMAXPROCS), each a
@@ -78,4 +99,27 @@
 // system may already have given to a new socket or to one of the
 // poller's own AFD devices (polling one of those makes Wine 8.0's
 // wineserver abort).
+//
+// # Tests and numbers
+//
+//	go test -race -count=1 ./evloop/                     # Linux
+//	go test -run '^$' -bench . -benchmem ./evloop/       # benchmarks
+//	PATH=$HOME/.cache/goafd/bin:$PATH GOOS=windows GOARCH=amd64 \
+//	    go test -count=1 -gcflags=all=-d=checkptr ./evloop/  # under Wine
+//
+// One run on a 2-core Linux machine, Go's net as the client in the same
+// process, 64-byte messages for round trips and 16 KiB writes for
+// throughput:
+//
+//	                        Linux          Windows binary under Wine 8.0
+//	round trip, 1 conn      30 µs          713 µs
+//	round trip, 100 conns   8.8 µs/op      229 µs/op
+//	throughput, 1 conn      1.46 GB/s      110 MB/s
+//	throughput, 100 conns   1.24 GB/s      148 MB/s
+//	allocations per op      0              0
+//
+// Driven from outside by a native Linux client (examples/echo, 64-byte
+// round trips for 5 s), the Windows binary under Wine served 2.8k round
+// trips/s on 1 connection, 4.9k on 100 and 4.0k on 1000, every one of
+// the 1000 served; natively on Linux, 29k, 90k and 86k.
 package evloop

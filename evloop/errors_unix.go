@@ -2,12 +2,16 @@
 
 package evloop
 
-import "golang.org/x/sys/unix"
+import (
+	"errors"
+
+	"golang.org/x/sys/unix"
+)
 
 // connAborted reports whether an accept error concerns the one
 // connection being accepted (reset or aborted before accept), not the
 // listener.
 func connAborted(err error) bool {
-	return errorsIs(err, unix.ECONNABORTED) || errorsIs(err, unix.ECONNRESET) ||
-		errorsIs(err, unix.EPROTO) || errorsIs(err, unix.EPERM)
+	return errors.Is(err, unix.ECONNABORTED) || errors.Is(err, unix.ECONNRESET) ||
+		errors.Is(err, unix.EPROTO) || errors.Is(err, unix.EPERM)
 }

@@ -1,7 +1,7 @@
 package evloop
 
 import (
-	"errors"
+	"net"
 	"net/netip"
 	"time"
 
@@ -33,7 +33,7 @@ type Listener struct {
 	key uint64
 	pkt Packet // the datagram being handled, reused
 
-	open_    bool          // registered with the loop
+	serving  bool          // registered with the loop, not closed
 	resumeAt time.Duration // when paused after an accept error
 }
 
@@ -75,17 +75,17 @@ func (ln *Listener) open(l *loop) error {
 		ln.closeSocket()
 		return err
 	}
-	ln.open_ = true
+	ln.serving = true
 	l.lns = append(l.lns, ln)
 	return nil
 }
 
 // close closes the listener's socket, on its loop.
 func (ln *Listener) close() {
-	if !ln.open_ {
+	if !ln.serving {
 		return
 	}
-	ln.open_ = false
+	ln.serving = false
 	l := ln.l
 	l.unregister(ln.key)
 	l.forget(ln.fd)
@@ -124,13 +124,13 @@ func (ln *Listener) accept() {
 	s, l := ln.s, ln.l
 	for range acceptBatch {
 		fd, peer, err := sock.AcceptAddr(ln.fd)
-		if err != nil {
-			if sock.WouldBlock(err) || connAborted(err) {
-				if sock.WouldBlock(err) {
-					return
-				}
-				continue // that connection is gone; the next may not be
-			}
+		switch {
+		case err == nil:
+		case sock.WouldBlock(err):
+			return
+		case connAborted(err):
+			continue // that connection is gone; the next may not be
+		default:
 			ln.pause()
 			return
 		}
@@ -174,7 +174,7 @@ func (ln *Listener) pause() {
 
 // resume accepts again after a pause.
 func (ln *Listener) resume() {
-	if ln.open_ {
+	if ln.serving {
 		ln.l.p.Modify(uintptr(ln.fd), ln.key, poll.In)
 	}
 }
@@ -196,7 +196,7 @@ func (ln *Listener) receive() {
 		p.data, p.from = buf[:n], from
 		ln.h.OnPacket(p)
 		p.data = nil
-		if !ln.open_ {
+		if !ln.serving {
 			return // the handler closed the listener
 		}
 	}
@@ -225,7 +225,7 @@ func (l *loop) open(c *Conn) {
 	}
 	c.interest = ev
 	c.last = l.now
-	if l.s.cfg.IdleTimeout > 0 || c.state == connConnecting {
+	if l.s.cfg.IdleTimeout > 0 {
 		l.idle.push(c)
 	}
 	if c.state == connOpen {
@@ -259,8 +259,8 @@ func (p *Packet) Reply(b []byte) error { return p.WriteTo(b, p.from) }
 
 // WriteTo sends b to addr from the listener's socket, as Reply does.
 func (p *Packet) WriteTo(b []byte, addr netip.AddrPort) error {
-	if !p.ln.open_ {
-		return netErrClosed
+	if !p.ln.serving {
+		return net.ErrClosed
 	}
 	if err := sock.SendDatagram(p.ln.fd, b, addr); err != nil {
 		return &sendError{to: addr, err: err}
@@ -276,6 +276,3 @@ type sendError struct {
 
 func (e *sendError) Error() string { return "evloop: send to " + e.to.String() + ": " + e.err.Error() }
 func (e *sendError) Unwrap() error { return e.err }
-
-// errorsIs is errors.Is, named for the files that match system errors.
-var errorsIs = errors.Is

@@ -4,13 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/goafd/afd/internal/sock"
-	"github.com/goafd/afd/poll"
 )
 
 // Handler holds the callbacks of a listener or a dialled connection. Each
@@ -181,7 +179,8 @@ func (s *Server) Listeners() []*Listener {
 // the connection with h on one of the loops. The connect does not block:
 // Dial returns the Conn at once, h.OnOpen follows when it has connected,
 // and a failure comes as h.OnClose with the error and no OnOpen before.
-// Writes with AsyncWrite before then are sent once connected. Dial itself
+// Data given to AsyncWrite before then is sent once connected, after what
+// OnOpen writes. Dial itself
 // fails only for a bad or unresolvable address, or a server that is shut
 // down; then no callback follows.
 func (s *Server) Dial(addr string, h Handler) (*Conn, error) {
@@ -261,6 +260,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		}
 	}
 	s.stop()
+	if s.state.Load() == stateClosed {
+		return ErrServerClosed // Close cut the shutdown short
+	}
 	return nil
 }
 
@@ -302,10 +304,3 @@ func (s *Server) Conns() int64 { return s.conns.Load() }
 
 // badHandle marks a Conn whose socket could not be made.
 const badHandle = ^sock.Handle(0)
-
-// netErrClosed is net.ErrClosed, the error of calls on a closed
-// connection, as Go's net returns it.
-var netErrClosed = net.ErrClosed
-
-// loopClosed reports whether err is the poller's ErrClosed.
-func loopClosed(err error) bool { return errors.Is(err, poll.ErrClosed) }
