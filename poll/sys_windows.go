@@ -482,10 +482,26 @@ func (p *sysPoller) wait(events []Event, timeout time.Duration, closed *atomic.B
 	defer entryPool.Put(buf)
 	for {
 		p.mu.Lock()
+		taken := 0
+		if len(p.updateq) > 0 {
+			// Before polling sockets again, take in what the port holds:
+			// the LOCAL_CLOSE of a socket closed since the last Wait drops
+			// it, so that no poll names its handle value, which the system
+			// may already have given to another object. (Wine's server
+			// aborts on a poll of a handle that is no socket.)
+			var err error
+			if taken, err = p.port.Wait(buf[:], 0); err != nil {
+				p.mu.Unlock()
+				return 0, err
+			}
+			p.process(buf[:taken], closed)
+		}
 		p.flush(len(events))
 		n := p.deliver(events)
+		woken := p.woken
+		p.woken = false
 		p.mu.Unlock()
-		if n == len(events) {
+		if n == len(events) || (n > 0 && taken > 0) || woken {
 			return n, nil
 		}
 		t := timeout
@@ -504,7 +520,7 @@ func (p *sysPoller) wait(events []Event, timeout time.Duration, closed *atomic.B
 		p.mu.Lock()
 		p.process(buf[:m], closed)
 		n += p.deliver(events[n:])
-		woken := p.woken
+		woken = p.woken
 		p.woken = false
 		p.mu.Unlock()
 		if n > 0 || woken || closed.Load() {
