@@ -182,9 +182,11 @@
 //     consumed between that moment and Wait can be reported once more.
 //     Treat every event as a hint and handle WouldBlock, as with epoll in
 //     general.
-//   - A socket closed while idle after a report, whose handle value is
-//     reused before the next Wait, can see its old key get one event for
-//     the new socket: the LOCAL_CLOSE completion and the next poll race.
+//   - Before polling sockets again, a Wait takes in what the port holds
+//     without waiting, so that a socket closed since the last Wait is
+//     dropped before any poll names its handle value. A socket closed
+//     during a Wait, in another goroutine, still races with it, as with
+//     epoll; Delete before closing leaves no race at all.
 //
 // # macOS and the BSDs
 //
