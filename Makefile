@@ -41,7 +41,7 @@ HOST_PLATFORM := $(shell $(GO) env GOHOSTOS 2>/dev/null)/$(shell $(GO) env GOHOS
 WINE_ENV := PATH="$(WINE_BIN):$$PATH" GOOS=windows GOARCH=amd64
 
 # Steps of `make test`, run in this order; all run even if one fails.
-TEST_STEPS := vet test-native test-windows test-stress fmt-check
+TEST_STEPS := vet test-native test-windows test-stress test-clients fmt-check
 
 .PHONY: help setup demo test $(TEST_STEPS) bench clean
 
@@ -53,7 +53,8 @@ help:
 	@echo "  make demo          run cmd/afdexplore as a Windows program (under Wine on Linux)"
 	@echo "  make bench         benchmarks, natively and as Windows binaries"
 	@echo "  make clean         stop the prefix's wineserver and delete the Wine prefix"
-	@echo "  make vet | test-native | test-windows | test-stress | fmt-check   single steps of 'make test'"
+	@echo "  make vet | test-native | test-windows | test-stress | test-clients | fmt-check"
+	@echo "                     single steps of 'make test'"
 	@echo "Variables: GOTESTFLAGS='-v -run X' TIMEOUT=$(TIMEOUT) AFD_CACHE=$(AFD_CACHE)"
 	@echo "           SETUP_PACKAGES='curl wrk'"
 
@@ -121,6 +122,14 @@ ifeq ($(HOST),linux)
 	@echo "==> GOGC=1 go test windows/amd64 under Wine (checkptr): $(STRESS_PKGS)"
 	cd "$(ROOT)" && GOGC=1 $(WINE_ENV) $(GO) test -count=1 -short -timeout $(TIMEOUT) -gcflags=all=-d=checkptr $(GOTESTFLAGS) $(STRESS_PKGS)
 endif
+
+# The example servers, built natively and as Windows binaries (under Wine),
+# driven by clients no one here wrote: curl and wrk, redis-cli and
+# redis-benchmark.
+test-clients:
+	@echo "==> example servers with real clients"
+	cd "$(ROOT)" && bash scripts/real-clients-http.sh
+	cd "$(ROOT)" && bash scripts/real-clients-redis.sh
 
 fmt-check:
 	@echo "==> gofmt -l"
