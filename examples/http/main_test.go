@@ -11,66 +11,18 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/goafd/afd/examples/internal/servertest"
 )
 
-const timeout = 30 * time.Second
+const timeout = servertest.Timeout
 
-// start runs the command in this process with args and returns the
-// address it printed (host:port) and a function that stops it and
-// returns run's error.
+// start runs the command in this process with args, on a free loopback
+// port, and returns the address it printed (host:port) and a function that
+// stops it and returns run's error.
 func start(t *testing.T, args ...string) (string, func() error) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	pr, pw := io.Pipe()
-	done := make(chan error, 1)
-	go func() {
-		err := run(ctx, append([]string{"-addr", "tcp://127.0.0.1:0"}, args...), pw)
-		pw.Close()
-		done <- err
-	}()
-	lines := make(chan string)
-	go func() {
-		sc := bufio.NewScanner(pr)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-		close(lines)
-	}()
-	var addr string
-	select {
-	case line, ok := <-lines:
-		if !ok {
-			cancel()
-			t.Fatalf("http exited: %v", <-done)
-		}
-		u, ok := strings.CutPrefix(line, "http: listening on tcp://")
-		if !ok {
-			t.Fatalf("unexpected line %q", line)
-		}
-		addr = u
-	case <-time.After(timeout):
-		t.Fatal("http printed no address")
-	}
-	var once sync.Once
-	var err error
-	stop := func() error {
-		once.Do(func() {
-			cancel()
-			select {
-			case err = <-done:
-			case <-time.After(timeout):
-				err = fmt.Errorf("http did not stop")
-			}
-			for line := range lines {
-				if line != "http: shut down" {
-					t.Errorf("unexpected line %q", line)
-				}
-			}
-		})
-		return err
-	}
-	t.Cleanup(func() { stop() })
-	return addr, stop
+	return servertest.Start(t, "http", run, append([]string{"-addr", "tcp://127.0.0.1:0"}, args...)...)
 }
 
 func client(conns int) *http.Client {

@@ -12,65 +12,17 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/goafd/afd/examples/internal/servertest"
 )
 
-const timeout = 30 * time.Second
+const timeout = servertest.Timeout
 
 // start runs the command in this process and returns the address it
 // printed and a function that stops it and returns run's error.
 func start(t *testing.T, args ...string) (string, func() error) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	pr, pw := io.Pipe()
-	done := make(chan error, 1)
-	go func() {
-		err := run(ctx, args, pw)
-		pw.Close()
-		done <- err
-	}()
-	lines := make(chan string)
-	go func() {
-		sc := bufio.NewScanner(pr)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-		close(lines)
-	}()
-	var addr string
-	select {
-	case line, ok := <-lines:
-		if !ok {
-			cancel()
-			t.Fatalf("redis exited: %v", <-done)
-		}
-		u, ok := strings.CutPrefix(line, "redis: listening on tcp://")
-		if !ok {
-			t.Fatalf("unexpected line %q", line)
-		}
-		addr = u
-	case <-time.After(timeout):
-		t.Fatal("redis printed no address")
-	}
-	var once sync.Once
-	var err error
-	stop := func() error {
-		once.Do(func() {
-			cancel()
-			select {
-			case err = <-done:
-			case <-time.After(timeout):
-				err = fmt.Errorf("redis did not stop")
-			}
-			for line := range lines {
-				if line != "redis: shut down" {
-					t.Errorf("unexpected line %q", line)
-				}
-			}
-		})
-		return err
-	}
-	t.Cleanup(func() { stop() })
-	return addr, stop
+	return servertest.Start(t, "redis", run, args...)
 }
 
 // client is a minimal RESP client.
