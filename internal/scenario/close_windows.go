@@ -14,11 +14,7 @@ import (
 // arrives), the socket reports DISCONNECT. DISCONNECT is sticky: a second
 // poll reports it again at once.
 func peerClose(e *env) error {
-	c, s, err := e.pair()
-	if err != nil {
-		return err
-	}
-	b, err := e.base(c)
+	_, s, b, err := e.pair()
 	if err != nil {
 		return err
 	}
@@ -45,11 +41,7 @@ func peerClose(e *env) error {
 // abortedPair returns the client of a connection whose server end was
 // reset, once a poll has seen the reset arrive.
 func (e *env) abortedPair() (sock.Handle, *op, error) {
-	c, s, err := e.pair()
-	if err != nil {
-		return 0, nil, err
-	}
-	b, err := e.base(c)
+	c, s, b, err := e.pair()
 	if err != nil {
 		return 0, nil, err
 	}
@@ -108,11 +100,7 @@ func recvAfterAbort(e *env) error {
 // completes the poll with LOCAL_CLOSE, even when the poll asked for no
 // events at all.
 func localClose(e *env) error {
-	c, _, err := e.pair()
-	if err != nil {
-		return err
-	}
-	b, err := e.base(c)
+	c, _, b, err := e.pair()
 	if err != nil {
 		return err
 	}
@@ -136,11 +124,7 @@ func localClose(e *env) error {
 // SD_SEND) reports nothing: a pending poll for every event but SEND stays
 // pending.
 func localShutdown(e *env) error {
-	c, _, err := e.pair()
-	if err != nil {
-		return err
-	}
-	b, err := e.base(c)
+	c, _, b, err := e.pair()
 	if err != nil {
 		return err
 	}
@@ -166,11 +150,7 @@ func localShutdown(e *env) error {
 // "Close a socket while polling on another"); an AFD handle is the same
 // kind of file object.
 func closeDevice(e *env) error {
-	c, _, err := e.pair()
-	if err != nil {
-		return err
-	}
-	b, err := e.base(c)
+	_, _, b, err := e.pair()
 	if err != nil {
 		return err
 	}

@@ -97,11 +97,7 @@ func connectSuccess(e *env) error {
 // once, and again on every later poll: the event never clears, which is
 // why pollers never ask for it.
 func connectEvent(e *env) error {
-	c, _, err := e.pair()
-	if err != nil {
-		return err
-	}
-	b, err := e.base(c)
+	_, _, b, err := e.pair()
 	if err != nil {
 		return err
 	}

@@ -16,11 +16,7 @@ import (
 // (ERROR_OPERATION_ABORTED to Win32) and leaves its entries as they were
 // submitted.
 func cancel(e *env) error {
-	c, _, err := e.pair()
-	if err != nil {
-		return err
-	}
-	b, err := e.base(c)
+	_, _, b, err := e.pair()
 	if err != nil {
 		return err
 	}
@@ -58,11 +54,7 @@ func cancelStatus(err error) afd.Status {
 // STATUS_NOT_FOUND, whether or not its completion packet has been
 // dequeued.
 func cancelCompleted(e *env) error {
-	c, _, err := e.pair()
-	if err != nil {
-		return err
-	}
-	b, err := e.base(c)
+	_, _, b, err := e.pair()
 	if err != nil {
 		return err
 	}
@@ -94,11 +86,7 @@ func cancelCompleted(e *env) error {
 // timeout: a poll whose timeout passes with nothing ready completes with
 // STATUS_TIMEOUT and no ready socket.
 func timeout(e *env) error {
-	c, _, err := e.pair()
-	if err != nil {
-		return err
-	}
-	b, err := e.base(c)
+	_, _, b, err := e.pair()
 	if err != nil {
 		return err
 	}
@@ -123,11 +111,7 @@ func timeout(e *env) error {
 // Wine's conformance tests, which pass on Windows, show this
 // (dlls/ws2_32/tests/afd.c, test_poll, "Basic semantics of the ioctl").
 func zeroTimeout(e *env) error {
-	c, _, err := e.pair()
-	if err != nil {
-		return err
-	}
-	b, err := e.base(c)
+	_, _, b, err := e.pair()
 	if err != nil {
 		return err
 	}
@@ -149,11 +133,7 @@ func zeroTimeout(e *env) error {
 // pending on the same socket: the older one completes at once with no
 // ready socket, and the newer one stays pending.
 func exclusive(e *env) error {
-	c, _, err := e.pair()
-	if err != nil {
-		return err
-	}
-	b, err := e.base(c)
+	_, _, b, err := e.pair()
 	if err != nil {
 		return err
 	}
@@ -189,11 +169,7 @@ func exclusive(e *env) error {
 // non-exclusive neither itself nor the following exclusives are
 // terminated").
 func exclusiveShared(e *env) error {
-	c, _, err := e.pair()
-	if err != nil {
-		return err
-	}
-	b, err := e.base(c)
+	_, _, b, err := e.pair()
 	if err != nil {
 		return err
 	}
@@ -220,11 +196,7 @@ func exclusiveShared(e *env) error {
 // are pending independently: data arriving completes the one that asked
 // for RECEIVE and leaves the other pending.
 func twoPolls(e *env) error {
-	c, s, err := e.pair()
-	if err != nil {
-		return err
-	}
-	b, err := e.base(c)
+	_, s, b, err := e.pair()
 	if err != nil {
 		return err
 	}
@@ -261,15 +233,11 @@ func multiHandle(e *env) error {
 	req := afd.NewRequest(n)
 	var clients, servers [n]sock.Handle
 	for i := range n {
-		c, s, err := e.pair()
+		c, s, b, err := e.pair()
 		if err != nil {
 			return err
 		}
 		clients[i], servers[i] = c, s
-		b, err := e.base(c)
-		if err != nil {
-			return err
-		}
 		req.Set(i, b, afd.Receive)
 	}
 	for _, i := range ready {

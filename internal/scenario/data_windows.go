@@ -21,11 +21,7 @@ func write(h sock.Handle, p []byte) error {
 // is level-triggered: a second poll before the data is read reports it
 // again at once, and once the data has been read a poll no longer does.
 func receive(e *env) error {
-	c, s, err := e.pair()
-	if err != nil {
-		return err
-	}
-	b, err := e.base(c)
+	c, s, b, err := e.pair()
 	if err != nil {
 		return err
 	}
@@ -64,11 +60,7 @@ func receive(e *env) error {
 // expedited: out-of-band data (sent with MSG_OOB) makes the receiving
 // socket report RECEIVE_EXPEDITED.
 func expedited(e *env) error {
-	c, s, err := e.pair()
-	if err != nil {
-		return err
-	}
-	b, err := e.base(c)
+	_, s, b, err := e.pair()
 	if err != nil {
 		return err
 	}
@@ -144,7 +136,7 @@ func readAll(h sock.Handle, n int, deadline time.Time) error {
 // SEND; once the peer has read everything and the buffer has drained, it
 // reports SEND again.
 func sendFull(e *env) error {
-	c, s, err := e.pair()
+	c, s, b, err := e.pair()
 	if err != nil {
 		return err
 	}
@@ -153,10 +145,6 @@ func sendFull(e *env) error {
 		return err
 	}
 	if err := sock.SetBuffers(s, 0, 8<<10); err != nil {
-		return err
-	}
-	b, err := e.base(c)
-	if err != nil {
 		return err
 	}
 	n, err := fill(c, time.Now().Add(e.cfg.Timeout))

@@ -17,11 +17,7 @@ func skipOnSuccess(e *env) error {
 	if err != nil {
 		return err
 	}
-	c, s, err := e.pair()
-	if err != nil {
-		return err
-	}
-	b, err := e.base(c)
+	_, s, b, err := e.pair()
 	if err != nil {
 		return err
 	}
@@ -67,11 +63,7 @@ func severalDevices(e *env) error {
 	}
 	var ops []*op
 	for _, d := range devs {
-		c, _, err := e.pair()
-		if err != nil {
-			return err
-		}
-		b, err := e.base(c)
+		_, _, b, err := e.pair()
 		if err != nil {
 			return err
 		}
@@ -101,11 +93,7 @@ func globalRoot(e *env) error {
 	if err != nil {
 		return err
 	}
-	c, _, err := e.pair()
-	if err != nil {
-		return err
-	}
-	b, err := e.base(c)
+	_, _, b, err := e.pair()
 	if err != nil {
 		return err
 	}

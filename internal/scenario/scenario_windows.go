@@ -423,13 +423,20 @@ func (e *env) closeSock(h sock.Handle) error { delete(e.socks, h); return sock.C
 // abortSock resets h's connection (SO_LINGER 0) and forgets h.
 func (e *env) abortSock(h sock.Handle) error { delete(e.socks, h); return sock.Abort(h) }
 
-// pair returns a connected TCP pair over loopback.
-func (e *env) pair() (client, server sock.Handle, err error) {
+// pair returns a connected TCP pair over loopback, and the base socket
+// of the client end, the handle a poll names.
+func (e *env) pair() (client, server sock.Handle, base windows.Handle, err error) {
 	c, s, err := sock.Pair(sock.TCP4)
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
-	return e.track(c), e.track(s), nil
+	e.track(c)
+	e.track(s)
+	b, err := e.base(c)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	return c, s, b, nil
 }
 
 // listen returns a listening socket and its address.
