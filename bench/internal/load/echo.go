@@ -1,0 +1,150 @@
+package load
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// EchoConfig describes an echo run.
+type EchoConfig struct {
+	Addr  string
+	Conns int
+	// Warmup runs before the measured window, Duration is its length.
+	Warmup, Duration time.Duration
+	// Progress, if not nil, is called while the connections are opened
+	// (see DialAll).
+	Progress func(opened int)
+}
+
+// EchoResult is what an echo run measured.
+type EchoResult struct {
+	// RoundTrips completed within the measured window, over Elapsed.
+	RoundTrips uint64
+	Elapsed    time.Duration
+	// Served is how many connections completed at least one round trip
+	// within the window: a server that starves connections serves few.
+	Served int
+	// Latency holds the round trips of the window, from write to the
+	// last byte of the echo.
+	Latency Histogram
+}
+
+// Throughput returns the round trips per second.
+func (r *EchoResult) Throughput() float64 {
+	if r.Elapsed <= 0 {
+		return 0
+	}
+	return float64(r.RoundTrips) / r.Elapsed.Seconds()
+}
+
+// echoConn is one connection's share of an echo run.
+type echoConn struct {
+	latency    Histogram
+	roundTrips uint64
+}
+
+// Echo opens cfg.Conns connections to an echo server; each sends a
+// MessageSize-byte message, waits for the whole echo, checks it, and
+// repeats, until the end of the measured window. A wrong echo, or a
+// connection error before the window ends, is an error: the server is
+// broken. Connections still waiting at the end are not.
+func Echo(ctx context.Context, cfg EchoConfig) (*EchoResult, error) {
+	conns, err := DialAll(ctx, cfg.Addr, cfg.Conns, cfg.Progress)
+	if err != nil {
+		return nil, fmt.Errorf("echo: %w", err)
+	}
+	defer closeAll(conns)
+
+	start := time.Now().Add(cfg.Warmup)
+	end := start.Add(cfg.Duration)
+	var (
+		stopped atomic.Bool
+		wg      sync.WaitGroup
+		errOnce sync.Once
+		runErr  error
+		failed  = make(chan struct{})
+	)
+	stop := func() {
+		stopped.Store(true)
+		for _, c := range conns {
+			c.SetDeadline(time.Now()) // wake the connections still waiting
+		}
+	}
+	fail := func(err error) {
+		errOnce.Do(func() {
+			runErr = err
+			close(failed)
+		})
+		stop()
+	}
+	shares := make([]echoConn, len(conns))
+	for i, c := range conns {
+		wg.Go(func() {
+			if err := shares[i].run(c, uint64(i), start, end, &stopped); err != nil {
+				fail(err)
+			}
+		})
+	}
+	timer := time.NewTimer(time.Until(end))
+	select {
+	case <-timer.C:
+	case <-failed:
+	case <-ctx.Done():
+		fail(fmt.Errorf("echo: %w", ctx.Err()))
+	}
+	timer.Stop()
+	stop()
+	wg.Wait()
+	if runErr != nil {
+		return nil, runErr
+	}
+
+	res := &EchoResult{Elapsed: cfg.Duration}
+	for i := range shares {
+		s := &shares[i]
+		res.RoundTrips += s.roundTrips
+		res.Latency.Merge(&s.latency)
+		if s.roundTrips > 0 {
+			res.Served++
+		}
+	}
+	return res, nil
+}
+
+// run is the loop of connection id: it returns nil once the run is over
+// (stopped, or past end), an error if the server misbehaves before.
+func (s *echoConn) run(c net.Conn, id uint64, start, end time.Time, stopped *atomic.Bool) error {
+	msg := make([]byte, MessageSize)
+	echo := make([]byte, MessageSize)
+	for seq := uint64(0); ; seq++ {
+		fillMessage(msg, id, seq)
+		sent := time.Now()
+		if sent.After(end) || stopped.Load() {
+			return nil
+		}
+		_, err := c.Write(msg)
+		if err == nil {
+			_, err = io.ReadFull(c, echo)
+		}
+		done := time.Now()
+		if err != nil {
+			if stopped.Load() {
+				return nil // woken by stop
+			}
+			return fmt.Errorf("echo: connection %d, message %d: %w", id, seq, err)
+		}
+		if !bytes.Equal(msg, echo) {
+			return fmt.Errorf("echo: %w", mismatchError(id, seq, msg, echo))
+		}
+		if !sent.Before(start) && !done.After(end) {
+			s.latency.Record(done.Sub(sent))
+			s.roundTrips++
+		}
+	}
+}

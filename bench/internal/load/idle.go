@@ -1,0 +1,82 @@
+package load
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"sync"
+	"time"
+)
+
+// OpenIdle opens n connections to an echo server and completes one
+// MessageSize-byte round trip on each, so that the server has surely
+// accepted and served all of them, then returns them open and idle; the
+// caller closes them. progress, if not nil, gets the number of
+// connections opened, then the number checked.
+func OpenIdle(ctx context.Context, addr string, n int, progress func(stage string, done int)) ([]net.Conn, error) {
+	var dialProgress func(int)
+	if progress != nil {
+		dialProgress = func(d int) { progress("opened", d) }
+	}
+	conns, err := DialAll(ctx, addr, n, dialProgress)
+	if err != nil {
+		return nil, fmt.Errorf("idle: %w", err)
+	}
+	stop := context.AfterFunc(ctx, func() {
+		for _, c := range conns {
+			c.SetDeadline(time.Now())
+		}
+	})
+	defer stop()
+	// Round trips run dialParallel at a time: enough to keep the server
+	// busy, few enough not to need thousands of goroutines.
+	var (
+		wg      sync.WaitGroup
+		errOnce sync.Once
+		runErr  error
+		sem     = make(chan struct{}, dialParallel)
+	)
+	for i, c := range conns {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			if err := pingOnce(c, uint64(i)); err != nil {
+				errOnce.Do(func() { runErr = fmt.Errorf("idle: connection %d: %w", i, err) })
+			}
+		})
+		if progress != nil && (i+1)%1000 == 0 {
+			progress("checked", i+1)
+		}
+	}
+	wg.Wait()
+	if runErr == nil && ctx.Err() != nil {
+		runErr = fmt.Errorf("idle: %w", ctx.Err())
+	}
+	if runErr != nil {
+		closeAll(conns)
+		return nil, runErr
+	}
+	return conns, nil
+}
+
+// pingOnce does one round trip on c and checks the echo.
+func pingOnce(c net.Conn, id uint64) error {
+	msg := make([]byte, MessageSize)
+	echo := make([]byte, MessageSize)
+	fillMessage(msg, id, 0)
+	if _, err := c.Write(msg); err != nil {
+		return err
+	}
+	if _, err := io.ReadFull(c, echo); err != nil {
+		return err
+	}
+	if !bytes.Equal(msg, echo) {
+		return mismatchError(id, 0, msg, echo)
+	}
+	return nil
+}
+
+// CloseAll closes the connections of OpenIdle.
+func CloseAll(conns []net.Conn) { closeAll(conns) }
