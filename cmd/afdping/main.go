@@ -1,33 +1,53 @@
-// Command afdping bounces one UDP datagram between two sockets through a
+// Command afdping bounces one message between two sockets through a
 // poll.Poller, for a given number of events, and reports the rate. Each
 // event is one readiness report, one receive and one send: the loop that
-// the cost of a poller is measured with.
+// the cost of a poller is measured with. The sockets are UDP sockets
+// (datagrams) or, with -proto tcp, connected TCP pairs.
 //
 // Under Wine every Windows call is a request to the wine server, so
 // counting those requests per event gives a cost that machine noise
 // cannot move; scripts/count-requests.sh runs afdping twice under a
 // tracing wine server and prints the requests per event.
 //
+// With -json the result is one line of JSON (see report) instead of the
+// sentence, for programs that collect the figures.
+//
 // Usage:
 //
-//	afdping [-n events] [-pairs n] [-mode level|edge|oneshot]
+//	afdping [-n events] [-pairs n] [-mode level|edge|oneshot|spin] [-proto udp|tcp] [-json]
 package main
 
 import (
+	"encoding/json"
 	"flag"
 	"fmt"
-	"net/netip"
 	"os"
 	"time"
 
-	"github.com/goafd/afd/internal/sock"
 	"github.com/goafd/afd/poll"
 )
+
+// report is the -json output.
+type report struct {
+	Events int    `json:"events"`
+	Pairs  int    `json:"pairs"`
+	Mode   string `json:"mode"`
+	Proto  string `json:"proto"`
+	// Seconds is the time from the first send to the last event.
+	Seconds      float64 `json:"seconds"`
+	EventsPerSec float64 `json:"events_per_sec"`
+	// AllocsPerEvent is the number of heap allocations from the
+	// poller's creation to the last event, divided by the events: the
+	// sockets are made before.
+	AllocsPerEvent float64 `json:"allocs_per_event"`
+}
 
 func main() {
 	n := flag.Int("n", 10000, "events to run")
 	pairs := flag.Int("pairs", 1, "socket pairs, each bouncing its own datagram")
 	mode := flag.String("mode", "level", "registration mode: level, edge or oneshot; spin: no poller, retry receives until one succeeds (the cost of the I/O alone)")
+	proto := flag.String("proto", "udp", "sockets: udp (datagrams) or tcp (connected pairs)")
+	asJSON := flag.Bool("json", false, "print the result as one line of JSON")
 	flag.Parse()
 	var flags poll.Events
 	run := run
@@ -43,33 +63,48 @@ func main() {
 		fmt.Fprintf(os.Stderr, "afdping: unknown mode %q\n", *mode)
 		os.Exit(2)
 	}
-	elapsed, err := run(*n, *pairs, flags)
+	open := openUDP
+	switch *proto {
+	case "udp":
+	case "tcp":
+		open = openTCP
+	default:
+		fmt.Fprintf(os.Stderr, "afdping: unknown protocol %q\n", *proto)
+		os.Exit(2)
+	}
+	l, err := open(*pairs)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "afdping: %s sockets: %v\n", *proto, err)
+		os.Exit(1)
+	}
+	defer l.close()
+	m, err := measure(func() (time.Duration, error) { return run(l, *n, flags) })
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "afdping:", err)
 		os.Exit(1)
 	}
-	fmt.Printf("%d events in %v: %.0f events/s (%s, %d pairs)\n", *n, elapsed.Round(time.Millisecond),
-		float64(*n)/elapsed.Seconds(), *mode, *pairs)
+	if *asJSON {
+		r := report{Events: *n, Pairs: *pairs, Mode: *mode, Proto: *proto, Seconds: m.elapsed.Seconds(),
+			EventsPerSec: float64(*n) / m.elapsed.Seconds(), AllocsPerEvent: float64(m.mallocs) / float64(*n)}
+		if err := json.NewEncoder(os.Stdout).Encode(r); err != nil {
+			fmt.Fprintln(os.Stderr, "afdping:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	fmt.Printf("%d events in %v: %.0f events/s (%s, %d pairs)\n", *n, m.elapsed.Round(time.Millisecond),
+		float64(*n)/m.elapsed.Seconds(), *mode, *pairs)
 }
 
-// run bounces a datagram within each of pairs socket pairs until n
-// events were handled. Socket 2i and 2i+1 form a pair; the key of a
-// registration is its socket's index.
-func run(n, pairs int, flags poll.Events) (time.Duration, error) {
+// run bounces a message within each pair of l until n events were
+// handled. The key of a registration is its socket's index.
+func run(l *links, n int, flags poll.Events) (time.Duration, error) {
 	p, err := poll.New()
 	if err != nil {
 		return 0, err
 	}
 	defer p.Close()
-	h := make([]sock.Handle, 2*pairs)
-	addr := make([]netip.AddrPort, 2*pairs)
-	for i := range h {
-		s, a, err := sock.Bind(sock.UDP4)
-		if err != nil {
-			return 0, err
-		}
-		defer sock.Close(s)
-		h[i], addr[i] = s, a
+	for i, s := range l.h {
 		if err := p.Add(uintptr(s), uint64(i), poll.In|flags); err != nil {
 			return 0, err
 		}
@@ -77,10 +112,8 @@ func run(n, pairs int, flags poll.Events) (time.Duration, error) {
 	buf := make([]byte, 64)
 	events := make([]poll.Event, 128)
 	start := time.Now()
-	for i := 0; i < len(h); i += 2 {
-		if err := sock.SendTo(h[i], []byte("ping"), addr[i+1]); err != nil {
-			return 0, err
-		}
+	if err := l.serve(); err != nil {
+		return 0, err
 	}
 	for done := 0; done < n; {
 		k, err := p.Wait(events, 5*time.Second)
@@ -91,25 +124,22 @@ func run(n, pairs int, flags poll.Events) (time.Duration, error) {
 			return 0, fmt.Errorf("no event in 5s after %d events", done)
 		}
 		for _, e := range events[:k] {
-			i := e.Key
-			m, _, err := sock.RecvFrom(h[i], buf)
+			i := int(e.Key)
+			ok, err := l.bounce(i, buf)
 			if err != nil {
-				if sock.WouldBlock(err) {
-					continue // a stale report
-				}
 				return 0, err
+			}
+			if !ok {
+				continue // a stale report
 			}
 			done++
-			if err := sock.SendTo(h[i], buf[:m], addr[i^1]); err != nil {
-				return 0, err
-			}
 			switch {
 			case flags&poll.Oneshot != 0:
-				err = p.Modify(uintptr(h[i]), i, poll.In|flags)
+				err = p.Modify(uintptr(l.h[i]), e.Key, poll.In|flags)
 			case flags&poll.Edge != 0:
-				// One datagram is in flight per pair, so this read drained
+				// One message is in flight per pair, so this read drained
 				// the socket: tell the poller, as edge mode asks.
-				err = p.Rearm(uintptr(h[i]), poll.In)
+				err = p.Rearm(uintptr(l.h[i]), poll.In)
 			}
 			if err != nil {
 				return 0, err
@@ -119,40 +149,24 @@ func run(n, pairs int, flags poll.Events) (time.Duration, error) {
 	return time.Since(start), nil
 }
 
-// spin bounces datagrams like run, without a poller: it retries each
+// spin bounces messages like run, without a poller: it retries each
 // socket's receive until one succeeds. What it costs per event is the
 // receive and the send alone, plus the receives that found nothing.
-func spin(n, pairs int, _ poll.Events) (time.Duration, error) {
-	h := make([]sock.Handle, 2*pairs)
-	addr := make([]netip.AddrPort, 2*pairs)
-	for i := range h {
-		s, a, err := sock.Bind(sock.UDP4)
-		if err != nil {
-			return 0, err
-		}
-		defer sock.Close(s)
-		h[i], addr[i] = s, a
-	}
+func spin(l *links, n int, _ poll.Events) (time.Duration, error) {
 	buf := make([]byte, 64)
 	start := time.Now()
-	for i := 0; i < len(h); i += 2 {
-		if err := sock.SendTo(h[i], []byte("ping"), addr[i+1]); err != nil {
-			return 0, err
-		}
+	if err := l.serve(); err != nil {
+		return 0, err
 	}
 	deadline := time.Now().Add(time.Minute)
 	for done := 0; done < n; {
-		for i := range h {
-			m, _, err := sock.RecvFrom(h[i], buf)
-			if sock.WouldBlock(err) {
-				continue
-			}
+		for i := range l.h {
+			ok, err := l.bounce(i, buf)
 			if err != nil {
 				return 0, err
 			}
-			done++
-			if err := sock.SendTo(h[i], buf[:m], addr[i^1]); err != nil {
-				return 0, err
+			if ok {
+				done++
 			}
 		}
 		if time.Now().After(deadline) {
