@@ -1,0 +1,174 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// A peer is one socket of a pair: it receives a message and sends it
+// back to the other socket of its pair.
+type peer interface {
+	// serve sends the first message of the pair.
+	serve() error
+	// bounce receives a message into buf and sends it to the peer.
+	bounce(buf []byte) error
+	io.Closer
+}
+
+// ping is the message each pair bounces.
+var ping = []byte("ping")
+
+// bounce runs a goroutine per peer, each receiving and sending back,
+// until n events were handled in all, then closes the peers. Peers 2i
+// and 2i+1 form a pair.
+func bounce(peers []peer, n int) (time.Duration, error) {
+	var (
+		done     atomic.Int64
+		finished = make(chan struct{})
+		once     sync.Once
+		failure  error
+		wg       sync.WaitGroup
+	)
+	stop := func(err error) {
+		once.Do(func() {
+			failure = err
+			close(finished)
+		})
+	}
+	start := time.Now()
+	for _, p := range peers {
+		wg.Go(func() {
+			buf := make([]byte, 64)
+			for {
+				if err := p.bounce(buf); err != nil {
+					stop(err)
+					return
+				}
+				if done.Add(1) == int64(n) {
+					stop(nil)
+				}
+			}
+		})
+	}
+	for i := 0; i < len(peers); i += 2 {
+		if err := peers[i].serve(); err != nil {
+			stop(err)
+		}
+	}
+	select {
+	case <-finished:
+	case <-time.After(time.Minute):
+		stop(fmt.Errorf("only %d events in a minute", done.Load()))
+	}
+	elapsed := time.Since(start)
+	for _, p := range peers {
+		p.Close() // ends the goroutines' receives
+	}
+	wg.Wait()
+	return elapsed, failure
+}
+
+// udpPeer is a UDP socket that sends to its peer's address.
+type udpPeer struct {
+	c  *net.UDPConn
+	to netip.AddrPort
+}
+
+func (p *udpPeer) serve() error {
+	if _, err := p.c.WriteToUDPAddrPort(ping, p.to); err != nil {
+		return fmt.Errorf("udp send: %w", err)
+	}
+	return nil
+}
+
+func (p *udpPeer) bounce(buf []byte) error {
+	m, _, err := p.c.ReadFromUDPAddrPort(buf)
+	if err != nil {
+		return fmt.Errorf("udp receive: %w", err)
+	}
+	if _, err := p.c.WriteToUDPAddrPort(buf[:m], p.to); err != nil {
+		return fmt.Errorf("udp send: %w", err)
+	}
+	return nil
+}
+
+func (p *udpPeer) Close() error { return p.c.Close() }
+
+// openUDP binds 2*pairs UDP sockets to loopback ports.
+func openUDP(pairs int) ([]peer, error) {
+	conns := make([]*net.UDPConn, 0, 2*pairs)
+	closeAll := func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}
+	for range 2 * pairs {
+		c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+		if err != nil {
+			closeAll()
+			return nil, err
+		}
+		conns = append(conns, c)
+	}
+	peers := make([]peer, len(conns))
+	for i, c := range conns {
+		peers[i] = &udpPeer{c: c, to: conns[i^1].LocalAddr().(*net.UDPAddr).AddrPort()}
+	}
+	return peers, nil
+}
+
+// tcpPeer is one end of a TCP connection.
+type tcpPeer struct{ c net.Conn }
+
+func (p *tcpPeer) serve() error {
+	if _, err := p.c.Write(ping); err != nil {
+		return fmt.Errorf("tcp send: %w", err)
+	}
+	return nil
+}
+
+func (p *tcpPeer) bounce(buf []byte) error {
+	m, err := p.c.Read(buf)
+	if err != nil {
+		return fmt.Errorf("tcp receive: %w", err)
+	}
+	if _, err := p.c.Write(buf[:m]); err != nil {
+		return fmt.Errorf("tcp send: %w", err)
+	}
+	return nil
+}
+
+func (p *tcpPeer) Close() error { return p.c.Close() }
+
+// openTCP connects pairs TCP connections over loopback (Go's net turns
+// Nagle's algorithm off).
+func openTCP(pairs int) ([]peer, error) {
+	l, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	defer l.Close()
+	peers := make([]peer, 0, 2*pairs)
+	for range pairs {
+		c, err := net.Dial("tcp4", l.Addr().String())
+		if err == nil {
+			var s net.Conn
+			s, err = l.Accept()
+			if err == nil {
+				peers = append(peers, &tcpPeer{c}, &tcpPeer{s})
+				continue
+			}
+			c.Close()
+		}
+		for _, p := range peers {
+			p.Close()
+		}
+		return nil, fmt.Errorf("connect: %w", err)
+	}
+	return peers, nil
+}
