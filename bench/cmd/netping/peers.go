@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -25,8 +26,9 @@ var ping = []byte("ping")
 
 // bounce runs a goroutine per peer, each receiving and sending back,
 // until n events were handled in all, then closes the peers. Peers 2i
-// and 2i+1 form a pair.
-func bounce(peers []peer, n int) (time.Duration, error) {
+// and 2i+1 form a pair. It returns the time and the number of heap
+// allocations from the first send to the last event.
+func bounce(peers []peer, n int) (time.Duration, uint64, error) {
 	var (
 		done     atomic.Int64
 		finished = make(chan struct{})
@@ -40,7 +42,6 @@ func bounce(peers []peer, n int) (time.Duration, error) {
 			close(finished)
 		})
 	}
-	start := time.Now()
 	for _, p := range peers {
 		wg.Go(func() {
 			buf := make([]byte, 64)
@@ -55,6 +56,10 @@ func bounce(peers []peer, n int) (time.Duration, error) {
 			}
 		})
 	}
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	mallocs := ms.Mallocs
+	start := time.Now()
 	for i := 0; i < len(peers); i += 2 {
 		if err := peers[i].serve(); err != nil {
 			stop(err)
@@ -66,11 +71,13 @@ func bounce(peers []peer, n int) (time.Duration, error) {
 		stop(fmt.Errorf("only %d events in a minute", done.Load()))
 	}
 	elapsed := time.Since(start)
+	runtime.ReadMemStats(&ms)
+	mallocs = ms.Mallocs - mallocs
 	for _, p := range peers {
 		p.Close() // ends the goroutines' receives
 	}
 	wg.Wait()
-	return elapsed, failure
+	return elapsed, mallocs, failure
 }
 
 // udpPeer is a UDP socket that sends to its peer's address.
