@@ -5,15 +5,17 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
 )
 
 // An endpoint is a parsed address: the transport and the IP address and
-// port.
+// port, or the path of a Unix-domain socket.
 type endpoint struct {
-	stream bool // TCP; UDP otherwise
+	stream bool   // TCP or Unix; UDP otherwise
+	path   string // the Unix-domain socket's path; "" for TCP and UDP
 	ap     netip.AddrPort
 }
 
@@ -32,6 +34,8 @@ func parseAddr(s string, listen bool) (endpoint, error) {
 		family int // 0: any, 4 or 6
 	)
 	switch scheme {
+	case "unix":
+		return parseUnix(s, hostport)
 	case "tcp", "tcp4", "tcp6":
 		e.stream = true
 	case "udp", "udp4", "udp6":
@@ -105,8 +109,22 @@ func lookup(host string, family int) (netip.Addr, error) {
 	return ips[0], nil
 }
 
+// parseUnix parses the path of a "unix://path" address.
+func parseUnix(s, path string) (endpoint, error) {
+	if runtime.GOOS == "windows" {
+		return endpoint{}, fmt.Errorf("evloop: address %q: unix sockets are not supported on Windows", s)
+	}
+	if path == "" {
+		return endpoint{}, fmt.Errorf("evloop: address %q: no socket path", s)
+	}
+	return endpoint{stream: true, path: path}, nil
+}
+
 // String formats the endpoint as Listen and Dial take it.
 func (e endpoint) String() string {
+	if e.path != "" {
+		return "unix://" + e.path
+	}
 	if e.stream {
 		return "tcp://" + e.ap.String()
 	}

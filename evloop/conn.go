@@ -29,19 +29,21 @@ const (
 	connClosed                      // socket closed, OnClose called
 )
 
-// A Conn is a TCP connection served by an event loop, accepted by a
-// listener or dialled.
+// A Conn is a TCP or Unix-domain stream connection served by an event
+// loop: accepted by a listener, dialled, or taken from Go's net with
+// Server.AddConn.
 //
 // Its methods fall in two groups. AsyncWrite, Close, LocalAddr and
 // RemoteAddr are safe for concurrent use from any goroutine. The others
 // (Peek, Next, Discard, InboundBuffered, Write, OutboundBuffered,
-// Context, SetContext) belong to the connection's loop: call them from
+// Context, SetContext, Detach) belong to the connection's loop: call them from
 // the callbacks of its Handler only (of this connection, or of another
 // on the same loop).
 type Conn struct {
 	l      *loop
 	h      *Handler
 	ln     *Listener // nil for a dialled connection
+	nc     net.Conn  // the connection of AddConn, which owns fd; nil otherwise
 	fd     sock.Handle
 	key    uint64
 	local  netip.AddrPort
@@ -78,7 +80,8 @@ type Conn struct {
 	closed   bool   // the socket is closed
 }
 
-// LocalAddr returns the connection's local address.
+// LocalAddr returns the connection's local address; the zero AddrPort
+// for a Unix-domain connection, as for RemoteAddr.
 func (c *Conn) LocalAddr() netip.AddrPort { return c.local }
 
 // RemoteAddr returns the peer's address.
@@ -358,6 +361,9 @@ func (c *Conn) read() {
 	}
 	if c.h.OnTraffic != nil {
 		c.h.OnTraffic(c)
+		if c.state == connClosed {
+			return // detached: the rest went with it
+		}
 	} else {
 		c.view = nil
 	}
@@ -504,9 +510,7 @@ func (c *Conn) closeNow(err error) {
 	if c.list != nil {
 		c.list.remove(c)
 	}
-	if c.fd != badHandle {
-		sock.Close(c.fd)
-	}
+	c.closeSocket()
 	l.nconn.Add(-1)
 	if c.ln != nil {
 		l.s.conns.Add(-1)
@@ -525,6 +529,17 @@ func (c *Conn) closeNow(err error) {
 	c.err = err
 	if (c.opened || c.dialled) && c.h.OnClose != nil {
 		c.h.OnClose(c, err)
+	}
+}
+
+// closeSocket closes the connection's socket: through the net.Conn it
+// came from, if any.
+func (c *Conn) closeSocket() {
+	switch {
+	case c.nc != nil:
+		c.nc.Close()
+	case c.fd != badHandle:
+		sock.Close(c.fd)
 	}
 }
 

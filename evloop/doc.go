@@ -60,6 +60,21 @@
 // Buffers are reused; those above 4 KiB return to their loop when they
 // empty.
 //
+// # Go's net
+//
+// A listener, connection or UDP socket that a program already has from
+// Go's net joins a server with Server.AddListener, AddConn and
+// AddPacketConn: the loops then serve its socket like one of their own,
+// and the server owns it (closing it through the net value). Conn.Detach
+// goes the other way: it takes a connection off its loop and returns a
+// blocking net.Conn, which reads first the bytes the handler had not
+// consumed. On Windows, where Go's net cannot adopt a socket, only a
+// connection that came from AddConn can be detached (it is given back);
+// elsewhere any can.
+//
+// Off Windows, Listen and Dial also take Unix-domain stream sockets,
+// "unix:///run/app.sock".
+//
 // # Closing
 //
 // Conn.Close and Server.Shutdown close gracefully: the pending output

@@ -88,3 +88,39 @@ func ExampleServer_Dial() {
 	// ping
 	// closed: <nil>
 }
+
+// A listener the program already has, from Go's net, served by the
+// loops: from then on the server owns it and closes it.
+func ExampleServer_AddListener() {
+	nl, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		log.Fatal(err)
+	}
+	srv, err := evloop.NewServer(evloop.Config{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer srv.Close()
+	_, err = srv.AddListener(nl, evloop.Handler{
+		OnTraffic: func(c *evloop.Conn) {
+			data, _ := c.Next(-1)
+			c.Write(data)
+		},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	conn, err := net.Dial("tcp", nl.Addr().String())
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "served by the loops\n")
+	line, err := bufio.NewReader(conn).ReadString('\n')
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Print(line)
+	// Output: served by the loops
+}

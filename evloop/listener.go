@@ -1,6 +1,7 @@
 package evloop
 
 import (
+	"io"
 	"net"
 	"net/netip"
 	"time"
@@ -31,17 +32,22 @@ type Listener struct {
 	e   endpoint
 	h   Handler
 	key uint64
-	pkt Packet // the datagram being handled, reused
+	pkt Packet    // the datagram being handled, reused
+	nl  io.Closer // the net.Listener or net.PacketConn of AddListener or AddPacketConn
 
 	serving  bool          // registered with the loop, not closed
 	resumeAt time.Duration // when paused after an accept error
 }
 
-// Addr returns the address the listener is bound to.
+// Addr returns the address the listener is bound to; for a Unix-domain
+// listener, the zero AddrPort (String has its path).
 func (ln *Listener) Addr() netip.AddrPort { return ln.e.ap }
 
-// Network returns "tcp" or "udp".
+// Network returns "tcp", "udp" or "unix".
 func (ln *Listener) Network() string {
+	if ln.e.path != "" {
+		return "unix"
+	}
 	if ln.e.stream {
 		return "tcp"
 	}
@@ -49,7 +55,7 @@ func (ln *Listener) Network() string {
 }
 
 // String returns the listener's address in the form Listen takes,
-// "tcp://127.0.0.1:8080".
+// "tcp://127.0.0.1:8080" or "unix:///run/app.sock".
 func (ln *Listener) String() string { return ln.e.String() }
 
 // Close stops the listener: no more connections are accepted (those
@@ -63,16 +69,15 @@ func (ln *Listener) Close() error {
 	return <-done
 }
 
-// open registers the listener with l, on l.
+// open registers the listener with l, on l. On failure the socket is
+// left to the caller.
 func (ln *Listener) open(l *loop) error {
 	if l.shutdown || l.exit {
-		ln.closeSocket()
 		return ErrServerClosed
 	}
 	ln.key = l.register(ln)
 	if err := l.p.Add(uintptr(ln.fd), ln.key, poll.In); err != nil {
 		l.unregister(ln.key)
-		ln.closeSocket()
 		return err
 	}
 	ln.serving = true
@@ -104,11 +109,20 @@ func (ln *Listener) close() {
 	}
 }
 
+// closeSocket closes the listener's socket: through the net.Listener or
+// net.PacketConn it came from, if any; and removes the socket file of a
+// Unix-domain listener of Listen.
 func (ln *Listener) closeSocket() {
-	if ln.fd != badHandle {
+	switch {
+	case ln.fd == badHandle:
+		return
+	case ln.nl != nil:
+		ln.nl.Close()
+	default:
 		sock.Close(ln.fd)
-		ln.fd = badHandle
+		sock.RemoveUnix(ln.e.path)
 	}
+	ln.fd = badHandle
 }
 
 func (ln *Listener) onEvent(ev poll.Events) {

@@ -361,7 +361,6 @@ func (l *loop) finish() {
 			t.c.l = l
 			t.c.closeNow(ErrServerClosed)
 		case taskListen:
-			t.ln.closeSocket()
 			t.done <- ErrServerClosed
 		case taskUnlisten:
 			t.done <- nil

@@ -112,19 +112,27 @@ func NewServer(cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// Listen serves addr with h: TCP connections (h.OnOpen, OnTraffic,
-// OnClose) or UDP datagrams (h.OnPacket). An address is a network and an
-// endpoint, "network://host:port":
+// Listen serves addr with h: TCP or Unix-domain stream connections
+// (h.OnOpen, OnTraffic, OnClose) or UDP datagrams (h.OnPacket). An
+// address is a network and an endpoint, "network://host:port" or
+// "unix://path":
 //
 //	tcp://127.0.0.1:8080   tcp://[::1]:0   tcp4://:8080   tcp6://:8080
 //	udp://127.0.0.1:5353   udp6://[::]:0   localhost:8080 (tcp)
+//	unix:///run/app.sock   unix://app.sock (relative)   unix://@app (Linux: abstract)
 //
-// The networks are tcp, tcp4, tcp6, udp, udp4 and udp6; without one,
-// tcp. The host is an IP address, a name (resolved now; IPv4 preferred
-// for tcp and udp), or empty for every interface of one family (IPv4,
-// or IPv6 for tcp6 and udp6). An IPv6 listener serves IPv6 only: listen
-// on both families to serve both. Port 0 picks a free port, which the
-// Listener's Addr tells.
+// The networks are tcp, tcp4, tcp6, udp, udp4, udp6 and unix; without
+// one, tcp. The host is an IP address, a name (resolved now; IPv4
+// preferred for tcp and udp), or empty for every interface of one family
+// (IPv4, or IPv6 for tcp6 and udp6). An IPv6 listener serves IPv6 only:
+// listen on both families to serve both. Port 0 picks a free port, which
+// the Listener's Addr tells.
+//
+// Unix-domain sockets are stream sockets, on Linux, macOS and the BSDs;
+// on Windows Listen and Dial refuse them. A socket file left at the path
+// by a server that is gone (connecting to it is refused) is removed
+// first; any other file there fails Listen. Closing the listener removes
+// its socket file.
 func (s *Server) Listen(addr string, h Handler) (*Listener, error) {
 	e, err := parseAddr(addr, true)
 	if err != nil {
@@ -137,35 +145,50 @@ func (s *Server) Listen(addr string, h Handler) (*Listener, error) {
 		return nil, fmt.Errorf("evloop: listen %s: %w", e, ErrServerClosed)
 	}
 	var fd sock.Handle
-	if e.stream {
+	switch {
+	case e.path != "":
+		fd, err = sock.ListenUnix(e.path)
+	case e.stream:
 		fd, e.ap, err = sock.ListenOn(e.ap, s.cfg.ReusePort)
-	} else {
+	default:
 		fd, e.ap, err = sock.BindOn(e.ap)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("evloop: listen %s: %w", addr, err)
 	}
-	if e.stream {
-		// Accepted sockets inherit it on Linux; set it on them too.
-		sock.SetNoDelay(fd, true)
-	} else if s.cfg.SendBuffer > 0 || s.cfg.RecvBuffer > 0 {
-		sock.SetBuffers(fd, s.cfg.SendBuffer, s.cfg.RecvBuffer)
-	}
 	ln := &Listener{s: s, fd: fd, e: e, h: h}
+	if err := s.serve(ln); err != nil {
+		ln.closeSocket()
+		return nil, fmt.Errorf("evloop: listen %s: %w", e, err)
+	}
+	return ln, nil
+}
+
+// serve sets the server's socket options on the socket of ln, hands ln
+// to one of the loops and adds it to the server's listeners. On failure
+// the caller still owns the socket.
+func (s *Server) serve(ln *Listener) error {
+	switch {
+	case ln.e.path != "":
+	case ln.e.stream:
+		// Accepted sockets inherit it on Linux; set it on them too.
+		sock.SetNoDelay(ln.fd, true)
+	case s.cfg.SendBuffer > 0 || s.cfg.RecvBuffer > 0:
+		sock.SetBuffers(ln.fd, s.cfg.SendBuffer, s.cfg.RecvBuffer)
+	}
 	ln.l = s.loops[int(s.rr.Add(1))%len(s.loops)]
 	ln.pkt.ln = ln
 	done := make(chan error, 1)
 	if !ln.l.post(task{kind: taskListen, ln: ln, done: done}) {
-		sock.Close(fd)
-		return nil, fmt.Errorf("evloop: listen %s: %w", e, ErrServerClosed)
+		return ErrServerClosed
 	}
 	if err := <-done; err != nil {
-		return nil, fmt.Errorf("evloop: listen %s: %w", e, err)
+		return err
 	}
 	s.mu.Lock()
 	s.listeners = append(s.listeners, ln)
 	s.mu.Unlock()
-	return ln, nil
+	return nil
 }
 
 // Listeners returns the server's listeners, in the order of Listen.
@@ -175,7 +198,8 @@ func (s *Server) Listeners() []*Listener {
 	return append([]*Listener(nil), s.listeners...)
 }
 
-// Dial connects to a TCP address (as for Listen, with a host) and serves
+// Dial connects to a TCP address (as for Listen, with a host) or a
+// Unix-domain socket ("unix://path", not on Windows) and serves
 // the connection with h on one of the loops. The connect does not block:
 // Dial returns the Conn at once, h.OnOpen follows when it has connected,
 // and a failure comes as h.OnClose with the error and no OnOpen before.
@@ -189,13 +213,18 @@ func (s *Server) Dial(addr string, h Handler) (*Conn, error) {
 		return nil, err
 	}
 	if !e.stream {
-		return nil, fmt.Errorf("evloop: dial %s: only TCP can be dialled", e)
+		return nil, fmt.Errorf("evloop: dial %s: only TCP and unix can be dialled", e)
 	}
 	if s.state.Load() != stateRunning {
 		return nil, fmt.Errorf("evloop: dial %s: %w", e, ErrServerClosed)
 	}
 	c := &Conn{h: &h, remote: e.ap, state: connConnecting, dialled: true}
-	if c.fd, err = sock.Dial(e.ap); err != nil {
+	if e.path != "" {
+		c.fd, err = sock.DialUnix(e.path)
+	} else {
+		c.fd, err = sock.Dial(e.ap)
+	}
+	if err != nil {
 		c.fd = badHandle
 		c.err = fmt.Errorf("evloop: dial %s: %w", e, err)
 	} else {
