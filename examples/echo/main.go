@@ -12,6 +12,9 @@
 // line per listener, "echo: listening on tcp://127.0.0.1:7007", and then
 // serves until SIGINT or SIGTERM, when it shuts down gracefully (pending
 // echoes are delivered) and prints "echo: shut down".
+//
+// examples/echo/client is a client for it that uses Go's standard library
+// only and checks every byte (scripts/real-clients-echo.sh runs both).
 package main
 
 import (
