@@ -176,3 +176,35 @@ func TestDialAllFails(t *testing.T) {
 		t.Fatal("DialAll to a closed port succeeded")
 	}
 }
+
+func TestRoundTrips(t *testing.T) {
+	var mu sync.Mutex
+	received := 0
+	addr := startServer(t, func(c net.Conn) {
+		buf := make([]byte, MessageSize)
+		for {
+			if _, err := io.ReadFull(c, buf); err != nil {
+				return
+			}
+			mu.Lock()
+			received++
+			mu.Unlock()
+			if _, err := c.Write(buf); err != nil {
+				return
+			}
+		}
+	})
+	conns, err := DialAll(context.Background(), addr, 7, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer CloseAll(conns)
+	if err := RoundTrips(context.Background(), conns, 11); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if received != 7*11 {
+		t.Errorf("server received %d messages, want 77", received)
+	}
+}
