@@ -7,11 +7,14 @@ import (
 )
 
 // formatValue formats a figure for people: thousands separators for large
-// values, three significant digits for small ones.
+// values, whole numbers without decimals, three significant digits for
+// small ones.
 func formatValue(v float64) string {
 	switch a := math.Abs(v); {
 	case math.IsNaN(v) || math.IsInf(v, 0):
 		return "-"
+	case v == math.Trunc(v):
+		return groupThousands(strconv.FormatFloat(v, 'f', 0, 64))
 	case a >= 1000:
 		return groupThousands(strconv.FormatFloat(v, 'f', 0, 64))
 	case a >= 100:

@@ -30,7 +30,7 @@ func LowerIsBetter(metric string) bool { return lowerIsBetter[metric] }
 // metricLabels are the column titles of the known metrics.
 var metricLabels = map[string]string{
 	Throughput: "throughput", P50: "p50", P99: "p99", Tail: "p99/p50",
-	Served: "served", ConnsPerSec: "conns/s", RSSPerConn: "RSS/conn",
+	Served: "served", ConnsPerSec: "rate", RSSPerConn: "RSS/conn",
 	GoMemPerConn: "heap+stack/conn", HandlesPerConn: "handles/conn",
 	RequestsPerMsg: "wineserver req/msg",
 }

@@ -207,7 +207,7 @@ func TestWritePlots(t *testing.T) {
 
 func TestFormatValue(t *testing.T) {
 	for v, want := range map[float64]string{
-		0: "0.00", 0.0123: "0.0123", 3.14159: "3.14", 42.42: "42.4", 512.4: "512",
+		0: "0", 49: "49", 0.0123: "0.0123", 3.14159: "3.14", 42.42: "42.4", 512.4: "512",
 		1234567.8: "1,234,568", -4321: "-4,321", math.NaN(): "-",
 	} {
 		if got := formatValue(v); got != want {

@@ -36,12 +36,16 @@ type Cell struct {
 }
 
 // Title names the table: the workload, and the connections if more than
-// one.
+// one (churn: the workers, each with a connection at a time).
 func (t *Table) Title() string {
 	if t.Conns <= 1 {
 		return t.Workload
 	}
-	return fmt.Sprintf("%s, %s connections", t.Workload, groupThousands(fmt.Sprint(t.Conns)))
+	what := "connections"
+	if t.Workload == "churn" {
+		what = "workers"
+	}
+	return fmt.Sprintf("%s, %s %s", t.Workload, groupThousands(fmt.Sprint(t.Conns)), what)
 }
 
 // Header returns the title of column i: metric, unit, and which way is
