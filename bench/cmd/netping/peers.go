@@ -14,10 +14,10 @@ import (
 // A peer is one socket of a pair: it receives a message and sends it
 // back to the other socket of its pair.
 type peer interface {
-	// serve sends the first message of the pair.
-	serve() error
-	// bounce receives a message into buf and sends it to the peer.
-	bounce(buf []byte) error
+	// receive receives a message into buf.
+	receive(buf []byte) (int, error)
+	// send sends p to the other socket of the pair.
+	send(p []byte) error
 	io.Closer
 }
 
@@ -27,7 +27,9 @@ var ping = []byte("ping")
 // bounce runs a goroutine per peer, each receiving and sending back,
 // until n events were handled in all, then closes the peers. Peers 2i
 // and 2i+1 form a pair. It returns the time and the number of heap
-// allocations from the first send to the last event.
+// allocations from the first send to the last event. Messages received
+// after the nth are not sent back, so that a run makes n events'
+// system calls however the goroutines are scheduled at the end.
 func bounce(peers []peer, n int) (time.Duration, uint64, error) {
 	var (
 		done     atomic.Int64
@@ -46,12 +48,20 @@ func bounce(peers []peer, n int) (time.Duration, uint64, error) {
 		wg.Go(func() {
 			buf := make([]byte, 64)
 			for {
-				if err := p.bounce(buf); err != nil {
+				m, err := p.receive(buf)
+				if err != nil {
 					stop(err)
 					return
 				}
-				if done.Add(1) == int64(n) {
-					stop(nil)
+				if k := done.Add(1); k >= int64(n) {
+					if k == int64(n) {
+						stop(nil)
+					}
+					return
+				}
+				if err := p.send(buf[:m]); err != nil {
+					stop(err)
+					return
 				}
 			}
 		})
@@ -61,7 +71,7 @@ func bounce(peers []peer, n int) (time.Duration, uint64, error) {
 	mallocs := ms.Mallocs
 	start := time.Now()
 	for i := 0; i < len(peers); i += 2 {
-		if err := peers[i].serve(); err != nil {
+		if err := peers[i].send(ping); err != nil {
 			stop(err)
 		}
 	}
@@ -86,19 +96,16 @@ type udpPeer struct {
 	to netip.AddrPort
 }
 
-func (p *udpPeer) serve() error {
-	if _, err := p.c.WriteToUDPAddrPort(ping, p.to); err != nil {
-		return fmt.Errorf("udp send: %w", err)
-	}
-	return nil
-}
-
-func (p *udpPeer) bounce(buf []byte) error {
+func (p *udpPeer) receive(buf []byte) (int, error) {
 	m, _, err := p.c.ReadFromUDPAddrPort(buf)
 	if err != nil {
-		return fmt.Errorf("udp receive: %w", err)
+		return 0, fmt.Errorf("udp receive: %w", err)
 	}
-	if _, err := p.c.WriteToUDPAddrPort(buf[:m], p.to); err != nil {
+	return m, nil
+}
+
+func (p *udpPeer) send(b []byte) error {
+	if _, err := p.c.WriteToUDPAddrPort(b, p.to); err != nil {
 		return fmt.Errorf("udp send: %w", err)
 	}
 	return nil
@@ -132,19 +139,16 @@ func openUDP(pairs int) ([]peer, error) {
 // tcpPeer is one end of a TCP connection.
 type tcpPeer struct{ c net.Conn }
 
-func (p *tcpPeer) serve() error {
-	if _, err := p.c.Write(ping); err != nil {
-		return fmt.Errorf("tcp send: %w", err)
-	}
-	return nil
-}
-
-func (p *tcpPeer) bounce(buf []byte) error {
+func (p *tcpPeer) receive(buf []byte) (int, error) {
 	m, err := p.c.Read(buf)
 	if err != nil {
-		return fmt.Errorf("tcp receive: %w", err)
+		return 0, fmt.Errorf("tcp receive: %w", err)
 	}
-	if _, err := p.c.Write(buf[:m]); err != nil {
+	return m, nil
+}
+
+func (p *tcpPeer) send(b []byte) error {
+	if _, err := p.c.Write(b); err != nil {
 		return fmt.Errorf("tcp send: %w", err)
 	}
 	return nil
