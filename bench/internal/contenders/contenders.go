@@ -1,0 +1,65 @@
+// Package contenders lists the servers afdbench compares: each is a main
+// package under bench/servers that speaks the protocol of package harness.
+package contenders
+
+import "slices"
+
+// A Contender is one benchmark server.
+type Contender struct {
+	// Name identifies it in results: "evloop", "gonet", ...
+	Name string
+	// Package is its main package, relative to the bench module's root
+	// ("./servers/evloop"), for go build.
+	Package string
+	// GOOS lists the systems it runs on. Built for another, it exits with
+	// status 2 (harness.ExitUnsupported).
+	GOOS []string
+	// Description says in one line what it is.
+	Description string
+}
+
+// RunsOn reports whether c runs on goos.
+func (c Contender) RunsOn(goos string) bool {
+	return slices.Contains(c.GOOS, goos)
+}
+
+// all is the registry, this project's own event loop first.
+var all = []Contender{
+	{
+		Name:        "evloop",
+		Package:     "./servers/evloop",
+		GOOS:        []string{"linux", "windows"},
+		Description: "evloop (this project): event loops on poll, AFD on Windows, epoll on Linux",
+	},
+	{
+		Name:        "gonet",
+		Package:     "./servers/gonet",
+		GOOS:        []string{"linux", "windows"},
+		Description: "Go net: a goroutine per connection with a 16 KiB buffer (IOCP on Windows, epoll on Linux)",
+	},
+}
+
+// All returns every contender, this project's first.
+func All() []Contender {
+	return slices.Clone(all)
+}
+
+// On returns the contenders that run on goos.
+func On(goos string) []Contender {
+	var cs []Contender
+	for _, c := range all {
+		if c.RunsOn(goos) {
+			cs = append(cs, c)
+		}
+	}
+	return cs
+}
+
+// Lookup returns the contender called name.
+func Lookup(name string) (Contender, bool) {
+	i := slices.IndexFunc(all, func(c Contender) bool { return c.Name == name })
+	if i < 0 {
+		return Contender{}, false
+	}
+	return all[i], true
+}
