@@ -1,0 +1,163 @@
+// Package serverproc starts a benchmark server as a child process and
+// drives it through the protocol of package harness: it waits for the
+// ready line, asks for stats, and stops it with quit, killing its process
+// group if it does not answer in time, so that a stuck contender becomes
+// an error and never a hang.
+package serverproc
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os/exec"
+	"strings"
+	"time"
+
+	"github.com/goafd/afd/bench/internal/harness"
+)
+
+// ErrUnsupported is returned by Start when the server exits with
+// harness.ExitUnsupported: its contender does not run on this system.
+var ErrUnsupported = errors.New("contender does not run on this system")
+
+// stderrTail is how much of a server's stderr is kept for error messages.
+const stderrTail = 4 << 10
+
+// waitDelay bounds how long Wait waits for the server's stdio to close
+// once it has exited: under Wine, helper processes may hold them open.
+const waitDelay = 2 * time.Second
+
+// A Server is a running benchmark server.
+type Server struct {
+	// Addr is the address from its ready line.
+	Addr string
+
+	cmd    *exec.Cmd
+	stdin  io.WriteCloser
+	lines  chan string   // stdout, line by line; closed at its end
+	exited chan struct{} // closed once cmd.Wait has returned
+	err    error         // cmd.Wait's error, set before exited is closed
+	stderr *tailBuffer
+}
+
+// Start starts cmd, a server command line (see Wine.Command for Windows
+// binaries under Wine), and waits up to timeout for its ready line.
+func Start(cmd *exec.Cmd, timeout time.Duration) (*Server, error) {
+	s := &Server{
+		cmd:    cmd,
+		lines:  make(chan string, 16),
+		exited: make(chan struct{}),
+		stderr: &tailBuffer{max: stderrTail},
+	}
+	ownGroup(cmd)
+	cmd.Stderr = s.stderr
+	cmd.WaitDelay = waitDelay
+	var err error
+	if s.stdin, err = cmd.StdinPipe(); err != nil {
+		return nil, fmt.Errorf("start %s: %w", cmd.Path, err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, fmt.Errorf("start %s: %w", cmd.Path, err)
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start %s: %w", cmd.Path, err)
+	}
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			s.lines <- sc.Text()
+		}
+		close(s.lines)
+	}()
+	go func() {
+		s.err = cmd.Wait()
+		close(s.exited)
+	}()
+
+	line, err := s.readLine("ready", timeout)
+	if err != nil {
+		s.Kill()
+		if code := cmd.ProcessState.ExitCode(); code == harness.ExitUnsupported {
+			return nil, ErrUnsupported
+		}
+		return nil, err
+	}
+	s.Addr = strings.TrimPrefix(line, "ready ")
+	return s, nil
+}
+
+// readLine waits up to timeout for the next stdout line that starts with
+// word, skipping others.
+func (s *Server) readLine(word string, timeout time.Duration) (string, error) {
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
+	for {
+		select {
+		case line, ok := <-s.lines:
+			if !ok {
+				<-s.exited
+				return "", fmt.Errorf("waiting for %q: server exited (%v)%s", word, s.err, s.stderrNote())
+			}
+			if strings.HasPrefix(line, word+" ") {
+				return line, nil
+			}
+		case <-timer.C:
+			return "", fmt.Errorf("waiting for %q: no answer in %v%s", word, timeout, s.stderrNote())
+		}
+	}
+}
+
+// Stats asks the server for its stats and waits up to timeout for them.
+func (s *Server) Stats(timeout time.Duration) (harness.Stats, error) {
+	if _, err := io.WriteString(s.stdin, "stats\n"); err != nil {
+		return harness.Stats{}, fmt.Errorf("stats: %w%s", err, s.stderrNote())
+	}
+	line, err := s.readLine("stats", timeout)
+	if err != nil {
+		return harness.Stats{}, fmt.Errorf("stats: %w", err)
+	}
+	return harness.ParseStats(line)
+}
+
+// Quit sends quit and waits up to timeout for the server to exit. A
+// server that does not exit in time is killed; that, and an exit status
+// other than 0, are errors.
+func (s *Server) Quit(timeout time.Duration) error {
+	io.WriteString(s.stdin, "quit\n")
+	s.stdin.Close()
+	select {
+	case <-s.exited:
+	case <-time.After(timeout):
+		s.Kill()
+		return fmt.Errorf("quit: server still running after %v, killed%s", timeout, s.stderrNote())
+	}
+	if s.err != nil {
+		return fmt.Errorf("quit: %w%s", s.err, s.stderrNote())
+	}
+	return nil
+}
+
+// Kill kills the server's process group and waits for the server to be
+// reaped. It is safe to call after the server has exited.
+func (s *Server) Kill() {
+	select {
+	case <-s.exited:
+	default:
+		killGroup(s.cmd)
+		<-s.exited
+	}
+}
+
+// Stderr returns the last bytes the server wrote to stderr.
+func (s *Server) Stderr() string { return s.stderr.String() }
+
+// stderrNote formats the tail of stderr for an error message.
+func (s *Server) stderrNote() string {
+	text := strings.TrimSpace(s.stderr.String())
+	if text == "" {
+		return ""
+	}
+	return "; stderr: " + text
+}
