@@ -58,17 +58,19 @@ func Analysis(doc []byte) string {
 
 // WriteMarkdown writes BENCHMARKS.md for run: the machine, the command,
 // analysis (see Analysis) between its markers, the tables with ratios to
-// the baseline, and the plots.
-func WriteMarkdown(w io.Writer, run *Run, plots []Plot, analysis string) error {
+// the baseline, the plots, and links to results.csv and results.json in
+// dataDir (relative to the markdown file, with forward slashes).
+func WriteMarkdown(w io.Writer, run *Run, dataDir string, plots []Plot, analysis string) error {
 	data := struct {
 		Run           *Run
 		Baseline      string
 		Tables        []Table
 		Plots         []Plot
+		DataDir       string
 		AnalysisStart string
 		Analysis      string
 		AnalysisEnd   string
-	}{run, Baseline, Tables(run.Results, Baseline), plots, AnalysisStart, analysis, AnalysisEnd}
+	}{run, Baseline, Tables(run.Results, Baseline), plots, dataDir, AnalysisStart, analysis, AnalysisEnd}
 	var buf bytes.Buffer
 	if err := markdownTemplate.Execute(&buf, data); err != nil {
 		return fmt.Errorf("write markdown: %w", err)

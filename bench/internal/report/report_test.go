@@ -146,7 +146,7 @@ func TestMarkdownKeepsAnalysis(t *testing.T) {
 
 	// A first file has no analysis: it gets the placeholder.
 	var first bytes.Buffer
-	if err := WriteMarkdown(&first, run, plots, Analysis(nil)); err != nil {
+	if err := WriteMarkdown(&first, run, "bench/results", plots, Analysis(nil)); err != nil {
 		t.Fatal(err)
 	}
 	if Analysis(first.Bytes()) != noAnalysis {
@@ -158,7 +158,7 @@ func TestMarkdownKeepsAnalysis(t *testing.T) {
 	edited := strings.Replace(first.String(), noAnalysis, text, 1)
 	edited = strings.Replace(edited, "Test CPU", "Old CPU", 1)
 	var second bytes.Buffer
-	if err := WriteMarkdown(&second, run, plots, Analysis([]byte(edited))); err != nil {
+	if err := WriteMarkdown(&second, run, "bench/results", plots, Analysis([]byte(edited))); err != nil {
 		t.Fatal(err)
 	}
 	doc := second.String()
@@ -169,7 +169,7 @@ func TestMarkdownKeepsAnalysis(t *testing.T) {
 		"| CPU | Test CPU |", "| Wine | wine-8.0 |", "cd bench && go run ./cmd/afdbench",
 		"### echo, 100 connections", "| linux | evloop | 150,000 (1.50x) | 900 (0.75x) |",
 		"- failed: wine gnet: echo: connection 3", "![echo throughput, linux](bench/results/echo-throughput-linux.svg)",
-		"2026-11-25 15:00 UTC", "10m0s",
+		"2026-11-25 15:00 UTC", "10m0s", "[results.csv](bench/results/results.csv)",
 	} {
 		if !strings.Contains(doc, want) {
 			t.Errorf("markdown lacks %q:\n%s", want, doc)

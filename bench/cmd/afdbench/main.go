@@ -1,0 +1,154 @@
+// Command afdbench compares this project's event loop with other Go
+// network servers: it builds each contender's server (bench/servers), runs
+// it as a separate process on loopback, natively and as a Windows binary
+// under Wine, drives it with the same Go net client, and reports every
+// figure with its ratio to Go's net measured on the same platform in the
+// same run: a table on stdout, results.csv, results.json and SVG plots in
+// -out, and BENCHMARKS.md.
+//
+// Usage, from the bench folder:
+//
+//	go run ./cmd/afdbench [-quick] [-platforms linux,wine] [-contenders evloop,gonet]
+//	    [-workloads echo,stream,churn,idle,wine-requests,micro] [-out DIR] [-md FILE]
+//
+// -quick runs every workload briefly, writes to a temporary folder and
+// leaves BENCHMARKS.md alone: it checks that every contender builds,
+// starts, echoes the right bytes and exits cleanly, and fails only if one
+// does not, never on timing. Progress goes to stderr. The exit status is 1
+// if any contender failed, 2 on bad usage.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/goafd/afd/bench/internal/contenders"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	opts, err := parseFlags(os.Args[1:], os.Stderr)
+	if err != nil {
+		os.Exit(2)
+	}
+	os.Exit(run(ctx, opts, os.Stdout, os.Stderr))
+}
+
+// options are what the command line asks for.
+type options struct {
+	Quick      bool
+	Platforms  []string
+	Contenders []contenders.Contender
+	Workloads  []string
+	// Out is the folder of the output files; empty: bench/results, or
+	// a temporary folder in quick mode.
+	Out string
+	// Markdown is the BENCHMARKS.md to regenerate; empty: none.
+	Markdown string
+	// Cache is the folder scripts/setup.sh prepared for Wine.
+	Cache string
+	// Command is the command line, for the report.
+	Command string
+	// Settings are the workloads' sizes and durations.
+	Settings settings
+	// ModuleDir is the bench module's root.
+	ModuleDir string
+}
+
+// parseFlags turns the command line into options; it reports errors on
+// stderr.
+func parseFlags(args []string, stderr io.Writer) (*options, error) {
+	fs := flag.NewFlagSet("afdbench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var names []string
+	for _, c := range contenders.All() {
+		names = append(names, c.Name)
+	}
+	quick := fs.Bool("quick", false, "run briefly, to check that every contender works; write to a temporary folder, leave BENCHMARKS.md alone")
+	platforms := fs.String("platforms", defaultPlatforms(), "comma-separated `platforms`: the host's GOOS, and wine on linux")
+	cs := fs.String("contenders", strings.Join(names, ","), "comma-separated `contenders`")
+	workloads := fs.String("workloads", strings.Join(allWorkloads, ","), "comma-separated `workloads`")
+	out := fs.String("out", "", "output `folder` (default: bench/results; with -quick, a temporary folder)")
+	md := fs.String("md", "", "BENCHMARKS.md `file` to regenerate (default: the repository's, unless -quick; \"-\" for none)")
+	cache := fs.String("cache", defaultCache(), "`folder` prepared by scripts/setup.sh, holding the Wine prefix")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	fail := func(format string, args ...any) (*options, error) {
+		err := fmt.Errorf(format, args...)
+		fmt.Fprintf(stderr, "afdbench: %v\n", err)
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return fail("unexpected arguments %q", fs.Args())
+	}
+	dir, err := moduleDir()
+	if err != nil {
+		return fail("%v", err)
+	}
+	opts := &options{
+		Quick:     *quick,
+		Platforms: splitList(*platforms),
+		Out:       *out,
+		Cache:     *cache,
+		Command:   commandLine(args),
+		Settings:  fullSettings,
+		ModuleDir: dir,
+	}
+	if opts.Quick {
+		opts.Settings = quickSettings
+	}
+	for _, name := range splitList(*cs) {
+		c, ok := contenders.Lookup(name)
+		if !ok {
+			return fail("-contenders: unknown contender %q (known: %s)", name, strings.Join(names, ", "))
+		}
+		opts.Contenders = append(opts.Contenders, c)
+	}
+	for _, w := range splitList(*workloads) {
+		if !slices.Contains(allWorkloads, w) {
+			return fail("-workloads: unknown workload %q (known: %s)", w, strings.Join(allWorkloads, ", "))
+		}
+		opts.Workloads = append(opts.Workloads, w)
+	}
+	switch {
+	case *md == "-":
+	case *md != "":
+		opts.Markdown = *md
+	case !opts.Quick:
+		opts.Markdown = filepath.Join(filepath.Dir(dir), "BENCHMARKS.md")
+	}
+	return opts, nil
+}
+
+// splitList splits a comma-separated list, dropping empty items.
+func splitList(s string) []string {
+	var items []string
+	for item := range strings.SplitSeq(s, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			items = append(items, item)
+		}
+	}
+	return items
+}
+
+// commandLine is the command that repeats this run, from the
+// repository's root.
+func commandLine(args []string) string {
+	parts := []string{"cd bench && go run ./cmd/afdbench"}
+	for _, a := range args {
+		if strings.ContainsAny(a, " \t\"'$\\") {
+			a = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+		}
+		parts = append(parts, a)
+	}
+	return strings.Join(parts, " ")
+}

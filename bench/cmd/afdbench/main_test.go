@@ -1,0 +1,229 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/goafd/afd/bench/internal/contenders"
+	"github.com/goafd/afd/bench/internal/report"
+)
+
+// testContenders are two copies of a tiny Go net echo server: "gonet",
+// the baseline, and "copy", whose ratios are then about 1.
+var testContenders = []contenders.Contender{
+	{Name: report.Baseline, Package: "./cmd/afdbench/testdata/echoserver", GOOS: []string{runtime.GOOS}, Description: "test server"},
+	{Name: "copy", Package: "./cmd/afdbench/testdata/echoserver", GOOS: []string{runtime.GOOS}, Description: "test server again"},
+}
+
+// testOptions runs every workload but the micro-benchmarks natively, in
+// quick mode, writing into a temporary folder.
+func testOptions(t *testing.T) *options {
+	t.Helper()
+	dir, err := moduleDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	return &options{
+		Quick:      true,
+		Platforms:  []string{runtime.GOOS},
+		Contenders: testContenders,
+		Workloads:  []string{wlEcho, wlStream, wlChurn, wlIdle},
+		Out:        out,
+		Markdown:   filepath.Join(out, "BENCHMARKS.md"),
+		Command:    "cd bench && go run ./cmd/afdbench -test",
+		Settings:   quickSettings,
+		ModuleDir:  dir,
+	}
+}
+
+func TestEndToEnd(t *testing.T) {
+	opts := testOptions(t)
+	// An existing BENCHMARKS.md with an analysis, which must survive.
+	const analysis = "The test servers are the same program."
+	old := "# old\n" + report.AnalysisStart + "\n" + analysis + "\n" + report.AnalysisEnd + "\n"
+	if err := os.WriteFile(opts.Markdown, []byte(old), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	var stdout, stderr bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if code := run(ctx, opts, &stdout, &stderr); code != 0 {
+		t.Fatalf("run = %d, want 0\nstdout:\n%s\nstderr:\n%s", code, &stdout, &stderr)
+	}
+
+	// Every workload measured for both contenders, without errors, with
+	// the ratios to the baseline.
+	f, err := os.Open(filepath.Join(opts.Out, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rec, err := report.ReadJSON(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Command != opts.Command || rec.Machine.Cores != runtime.NumCPU() || !rec.Quick {
+		t.Errorf("run record: command %q, machine %+v, quick %v", rec.Command, rec.Machine, rec.Quick)
+	}
+	perContender := map[string]int{ // workload/metric: results
+		"stream/" + report.Throughput: 1, "churn/" + report.ConnsPerSec: 1,
+		"idle/" + report.RSSPerConn: 1, "idle/" + report.GoMemPerConn: 1, "idle/" + report.HandlesPerConn: 1,
+	}
+	for _, m := range []string{report.Throughput, report.P50, report.P99, report.Tail, report.Served} {
+		perContender["echo/"+m] = len(quickSettings.EchoConns)
+	}
+	got := map[string]int{}
+	for _, r := range rec.Results {
+		got[r.Workload+"/"+r.Metric]++
+		if r.Err != "" {
+			t.Errorf("failed: %+v", r)
+		}
+		if r.Platform != runtime.GOOS {
+			t.Errorf("platform %q, want %q", r.Platform, runtime.GOOS)
+		}
+		switch r.Metric {
+		case report.Throughput, report.ConnsPerSec, report.P50:
+			if r.Value <= 0 {
+				t.Errorf("%s %s %s at %d conns = %v, want > 0", r.Contender, r.Workload, r.Metric, r.Conns, r.Value)
+			}
+		case report.Served:
+			if r.Value != float64(r.Conns) {
+				t.Errorf("%s served %v of %d connections, want all", r.Contender, r.Value, r.Conns)
+			}
+		case report.HandlesPerConn:
+			if r.Value < 0.9 || r.Value > 1.5 {
+				t.Errorf("%s: %v handles per connection, want about 1", r.Contender, r.Value)
+			}
+		}
+	}
+	for k, n := range perContender {
+		if got[k] != n*len(testContenders) {
+			t.Errorf("%d results for %s, want %d", got[k], k, n*len(testContenders))
+		}
+	}
+	if len(got) != len(perContender) {
+		t.Errorf("results for %v, want for %v", got, perContender)
+	}
+
+	// The outputs: CSV, plots, the table, and BENCHMARKS.md with the
+	// analysis kept.
+	csvFile, err := os.Open(filepath.Join(opts.Out, "results.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer csvFile.Close()
+	if rs, err := report.ReadCSV(csvFile); err != nil || len(rs) != len(rec.Results) {
+		t.Errorf("results.csv: %d results (%v), want %d", len(rs), err, len(rec.Results))
+	}
+	svgs, _ := filepath.Glob(filepath.Join(opts.Out, "*.svg"))
+	if len(svgs) < 4 {
+		t.Errorf("plots: %v, want echo throughput, p50, p99, served and idle", svgs)
+	}
+	for _, s := range []string{"echo, 1,000 connections", "copy", "(1.00x)"} {
+		if !strings.Contains(stdout.String(), s) {
+			t.Errorf("stdout lacks %q:\n%s", s, &stdout)
+		}
+	}
+	if !strings.Contains(stderr.String(), "] "+runtime.GOOS+" copy echo, 1000 conns") {
+		t.Errorf("progress lacks the echo step of copy:\n%s", &stderr)
+	}
+	md, err := os.ReadFile(opts.Markdown)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if report.Analysis(md) != analysis {
+		t.Errorf("BENCHMARKS.md analysis = %q, want %q", report.Analysis(md), analysis)
+	}
+	if !bytes.Contains(md, []byte("](echo-throughput-"+runtime.GOOS+".svg)")) {
+		t.Errorf("BENCHMARKS.md does not show the throughput plot:\n%s", md)
+	}
+}
+
+func TestEndToEndBrokenContender(t *testing.T) {
+	opts := testOptions(t)
+	opts.Contenders = testContenders[:1]
+	opts.Workloads = []string{wlEcho, wlStream}
+	t.Setenv("AFDBENCH_TEST_DAMAGE", "1") // the servers echo wrong bytes
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), opts, &stdout, &stderr); code != 1 {
+		t.Fatalf("run with a broken contender = %d, want 1\nstderr:\n%s", code, &stderr)
+	}
+	f, err := os.Open(filepath.Join(opts.Out, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rec, err := report.ReadJSON(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rec.Results {
+		// The sink does not echo: stream works; every echo fails.
+		if failed := r.Err != ""; failed != (r.Workload == wlEcho) {
+			t.Errorf("%s %s: err %q", r.Workload, r.Metric, r.Err)
+		}
+		if r.Workload == wlEcho && !strings.Contains(r.Err, "echo differs") {
+			t.Errorf("echo error %q does not say the echo differs", r.Err)
+		}
+	}
+	if !strings.Contains(stdout.String(), "! "+runtime.GOOS+" gonet: echo") {
+		t.Errorf("the table does not list the failure:\n%s", &stdout)
+	}
+}
+
+func TestEndToEndBuildFailure(t *testing.T) {
+	opts := testOptions(t)
+	opts.Contenders = []contenders.Contender{{Name: "missing", Package: "./cmd/afdbench/testdata/nosuchserver", GOOS: []string{runtime.GOOS}}}
+	opts.Workloads = []string{wlStream}
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), opts, &stdout, &stderr); code != 1 {
+		t.Fatalf("run with a contender that does not build = %d, want 1", code)
+	}
+	if !strings.Contains(stdout.String(), "build ./cmd/afdbench/testdata/nosuchserver") {
+		t.Errorf("the table does not report the build failure:\n%s", &stdout)
+	}
+}
+
+func TestParseFlags(t *testing.T) {
+	var stderr bytes.Buffer
+	opts, err := parseFlags([]string{"-quick", "-contenders", "gonet,evloop", "-workloads", "echo, idle"}, &stderr)
+	if err != nil {
+		t.Fatalf("%v: %s", err, &stderr)
+	}
+	var names []string
+	for _, c := range opts.Contenders {
+		names = append(names, c.Name)
+	}
+	if !slices.Equal(names, []string{"gonet", "evloop"}) || !slices.Equal(opts.Workloads, []string{"echo", "idle"}) {
+		t.Errorf("contenders %v, workloads %v", names, opts.Workloads)
+	}
+	if opts.Markdown != "" || opts.Settings.IdleConns != quickSettings.IdleConns {
+		t.Errorf("-quick: markdown %q, idle conns %d; want none and %d", opts.Markdown, opts.Settings.IdleConns, quickSettings.IdleConns)
+	}
+	if !strings.HasSuffix(opts.Command, "afdbench -quick -contenders gonet,evloop -workloads 'echo, idle'") {
+		t.Errorf("command %q", opts.Command)
+	}
+
+	full, err := parseFlags(nil, &stderr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if filepath.Base(full.Markdown) != "BENCHMARKS.md" || full.Settings.IdleConns != 10_000 {
+		t.Errorf("full run: markdown %q, idle conns %d", full.Markdown, full.Settings.IdleConns)
+	}
+
+	for _, bad := range [][]string{{"-contenders", "nosuch"}, {"-workloads", "nosuch"}, {"extra"}} {
+		if _, err := parseFlags(bad, &stderr); err == nil {
+			t.Errorf("parseFlags(%q) succeeded", bad)
+		}
+	}
+}

@@ -1,0 +1,222 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/goafd/afd/bench/internal/load"
+	"github.com/goafd/afd/bench/internal/result"
+	"github.com/goafd/afd/bench/internal/serverproc"
+	"github.com/goafd/afd/bench/internal/winetrace"
+)
+
+const (
+	// readyTimeout bounds a server's start, up to its ready line: under
+	// Wine a process takes a second or two.
+	readyTimeout = 30 * time.Second
+	// statsTimeout bounds the answer to stats, which collects garbage.
+	statsTimeout = 10 * time.Second
+	// quitTimeout bounds a server's exit after quit, with its
+	// connections closed.
+	quitTimeout = 10 * time.Second
+)
+
+// errUnsupported marks a job skipped because its server does not run on
+// the platform.
+var errUnsupported = errors.New("not supported on this platform")
+
+// runner runs jobs.
+type runner struct {
+	set      settings
+	progress *progress
+}
+
+// run runs j against a fresh server started from the binary bin and
+// returns its results and a summary for the progress; failed results if
+// the server did not start, answered wrong, or did not exit cleanly after
+// quit; errUnsupported if the server says its contender does not run on
+// the platform. The job is bounded in time: a stuck server is killed and
+// its job fails.
+func (r *runner) run(ctx context.Context, j *job, bin string) ([]result.Result, string, error) {
+	ctx, cancel := context.WithTimeout(ctx, jobTimeout(j))
+	defer cancel()
+	var tracer *winetrace.Tracer
+	if j.workload == wlWineRequests {
+		t, err := startTracer(ctx, j.platform.Wine)
+		if err != nil {
+			return j.failed(err), err.Error(), nil
+		}
+		tracer = t
+		defer func() {
+			tracer.Close()
+			// Back to a wine server that does not log, for the next jobs.
+			if err := j.platform.Wine.StartServer(); err != nil {
+				r.progress.note("%v", err)
+			}
+		}()
+	}
+	srv, err := serverproc.Start(j.platform.command(bin, "-addr", "127.0.0.1:0", "-mode", j.mode()), readyTimeout)
+	if errors.Is(err, serverproc.ErrUnsupported) {
+		return nil, "", errUnsupported
+	}
+	if err != nil {
+		return j.failed(err), "FAILED: " + err.Error(), nil
+	}
+	defer srv.Kill()
+	rs, summary, err := r.measure(ctx, j, srv, tracer)
+	if qerr := srv.Quit(quitTimeout); err == nil && qerr != nil {
+		err = fmt.Errorf("after the workload: %w", qerr)
+	}
+	if err != nil {
+		return j.failed(err), "FAILED: " + err.Error(), nil
+	}
+	return rs, summary, nil
+}
+
+// jobTimeout bounds a job: well above its estimate, so that a slow
+// machine does not fail it, but never unbounded.
+func jobTimeout(j *job) time.Duration {
+	return time.Duration((3*j.estimate + 60) * float64(time.Second))
+}
+
+// startTracer replaces the wine server of w by one that logs its
+// requests, and starts Wine's helper processes under it, detached.
+func startTracer(ctx context.Context, w *serverproc.Wine) (*winetrace.Tracer, error) {
+	t, err := winetrace.Start(ctx, w.Prefix)
+	if err != nil {
+		return nil, err
+	}
+	if err := w.Boot(); err != nil {
+		t.Close()
+		return nil, err
+	}
+	return t, nil
+}
+
+// measure runs j's workload against srv.
+func (r *runner) measure(ctx context.Context, j *job, srv *serverproc.Server, tracer *winetrace.Tracer) ([]result.Result, string, error) {
+	switch j.workload {
+	case wlEcho:
+		return r.echo(ctx, j, srv.Addr)
+	case wlStream:
+		res, err := load.Stream(ctx, srv.Addr, r.set.Warmup, r.set.Measure)
+		if err != nil {
+			return nil, "", err
+		}
+		return j.results(res.MBps()), fmt.Sprintf("%.0f MB/s", res.MBps()), nil
+	case wlChurn:
+		res, err := load.Churn(ctx, srv.Addr, j.conns, r.set.Measure)
+		if err != nil {
+			return nil, "", err
+		}
+		return j.results(res.PerSecond()), fmt.Sprintf("%.0f conns/s", res.PerSecond()), nil
+	case wlIdle:
+		return r.idle(ctx, j, srv)
+	case wlWineRequests:
+		return r.wineRequests(ctx, j, srv.Addr, tracer)
+	}
+	return nil, "", fmt.Errorf("unknown workload %q", j.workload)
+}
+
+// echo runs the echo workload.
+func (r *runner) echo(ctx context.Context, j *job, addr string) ([]result.Result, string, error) {
+	res, err := load.Echo(ctx, load.EchoConfig{
+		Addr: addr, Conns: j.conns, Warmup: r.set.Warmup, Duration: r.set.Measure,
+		Progress: r.counter("opened", j.conns),
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	p50, p99 := res.Latency.Quantile(0.50), res.Latency.Quantile(0.99)
+	tail := 0.0
+	if p50 > 0 {
+		tail = float64(p99) / float64(p50)
+	}
+	summary := fmt.Sprintf("%.0f msg/s, p50 %.0fµs, p99 %.0fµs, served %d of %d",
+		res.Throughput(), micros(p50), micros(p99), res.Served, j.conns)
+	return j.results(res.Throughput(), micros(p50), micros(p99), tail, float64(res.Served)), summary, nil
+}
+
+// micros converts d to microseconds.
+func micros(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) }
+
+// idle runs the idle workload: the server's stats before and after
+// opening j.conns connections, per connection.
+func (r *runner) idle(ctx context.Context, j *job, srv *serverproc.Server) ([]result.Result, string, error) {
+	before, err := srv.Stats(statsTimeout)
+	if err != nil {
+		return nil, "", err
+	}
+	opened := r.counter("opened", j.conns)
+	checked := r.counter("checked", j.conns)
+	conns, err := load.OpenIdle(ctx, srv.Addr, j.conns, func(stage string, n int) {
+		if stage == "opened" {
+			opened(n)
+		} else {
+			checked(n)
+		}
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	defer load.CloseAll(conns)
+	after, err := srv.Stats(statsTimeout)
+	if err != nil {
+		return nil, "", err
+	}
+	n := float64(j.conns)
+	rss := (float64(after.RSS) - float64(before.RSS)) / n
+	gomem := (float64(after.Heap+after.Stack) - float64(before.Heap+before.Stack)) / n
+	handles := float64(after.Handles-before.Handles) / n
+	summary := fmt.Sprintf("per connection: %.0f B RSS, %.0f B heap+stack, %.2f handles; the server counts %d conns",
+		rss, gomem, handles, after.Conns)
+	return j.results(rss, gomem, handles), summary, nil
+}
+
+// wineRequests counts the wine server's requests per echoed message: the
+// requests logged during a fixed number of round trips on connections
+// already open and served once, over the number of round trips.
+func (r *runner) wineRequests(ctx context.Context, j *job, addr string, tracer *winetrace.Tracer) ([]result.Result, string, error) {
+	conns, err := load.DialAll(ctx, addr, j.conns, nil)
+	if err != nil {
+		return nil, "", err
+	}
+	defer load.CloseAll(conns)
+	if err := load.RoundTrips(ctx, conns, 1); err != nil {
+		return nil, "", err
+	}
+	before, err := tracer.Requests()
+	if err != nil {
+		return nil, "", err
+	}
+	if err := load.RoundTrips(ctx, conns, r.set.TraceRounds); err != nil {
+		return nil, "", err
+	}
+	after, err := tracer.Requests()
+	if err != nil {
+		return nil, "", err
+	}
+	msgs := j.conns * r.set.TraceRounds
+	perMsg := float64(after-before) / float64(msgs)
+	summary := fmt.Sprintf("%.2f wineserver requests per message (%d over %d messages)", perMsg, after-before, msgs)
+	return j.results(perMsg), summary, nil
+}
+
+// counter returns a progress callback that notes a count of total at
+// every quarter, for totals large enough to take a while.
+func (r *runner) counter(what string, total int) func(int) {
+	if total < 1000 {
+		return func(int) {}
+	}
+	next := total / 4
+	return func(n int) {
+		if n >= next {
+			r.progress.note("%s %d of %d", what, n, total)
+			for next <= n {
+				next += total / 4
+			}
+		}
+	}
+}

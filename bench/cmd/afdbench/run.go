@@ -1,0 +1,238 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/goafd/afd/bench/internal/contenders"
+	"github.com/goafd/afd/bench/internal/micro"
+	"github.com/goafd/afd/bench/internal/report"
+	"github.com/goafd/afd/bench/internal/result"
+)
+
+// buildEstimate is the expected length of a go build, in seconds.
+const buildEstimate = 3
+
+// A group is the jobs of one contender on one platform: they share a
+// server binary.
+type group struct {
+	platform  *platform
+	contender contenders.Contender
+	jobs      []*job
+}
+
+// run runs the benchmarks opts asks for, writes the outputs, and returns
+// the exit status: 0, or 1 if a contender failed or the run could not be
+// done.
+func run(ctx context.Context, opts *options, stdout, stderr io.Writer) int {
+	started := time.Now()
+	fatal := func(err error) int {
+		fmt.Fprintf(stderr, "afdbench: %v\n", err)
+		return 1
+	}
+	var platforms []*platform
+	withWine := false
+	for _, name := range opts.Platforms {
+		p, err := newPlatform(name, opts.Cache)
+		if err != nil {
+			return fatal(err)
+		}
+		if p.Wine != nil {
+			withWine = true
+			if err := p.Wine.StartServer(); err != nil {
+				return fatal(err)
+			}
+		}
+		platforms = append(platforms, p)
+	}
+	binDir, err := os.MkdirTemp("", "afdbench-bin-")
+	if err != nil {
+		return fatal(err)
+	}
+	defer os.RemoveAll(binDir)
+
+	groups := plan(opts, platforms)
+	steps, estimate := 0, 0.0
+	for _, g := range groups {
+		steps += 1 + len(g.jobs)
+		estimate += buildEstimate
+		for _, j := range g.jobs {
+			estimate += j.estimate
+		}
+	}
+	withMicro := slices.Contains(opts.Workloads, wlMicro)
+	if withMicro {
+		steps++
+		estimate += microEstimate(opts.Quick, platforms)
+	}
+	prog := newProgress(stderr, steps, estimate)
+	r := &runner{set: opts.Settings, progress: prog}
+
+	var results []result.Result
+	broken := 0 // failed jobs
+	for _, g := range groups {
+		if ctx.Err() != nil {
+			break
+		}
+		rs, failed := r.runGroup(ctx, g, opts.ModuleDir, binDir)
+		results = append(results, rs...)
+		broken += failed
+	}
+	var microErr error
+	if withMicro && ctx.Err() == nil {
+		prog.begin(microEstimate(opts.Quick, platforms), "micro-benchmarks of the poller")
+		rs, err := micro.Run(ctx, micro.Options{
+			Quick: opts.Quick, Platforms: opts.Platforms, Root: filepath.Dir(opts.ModuleDir), Cache: opts.Cache,
+			Progress: prog.note,
+		})
+		results = append(results, rs...)
+		if err != nil {
+			microErr = fmt.Errorf("micro-benchmarks: %w", err)
+			prog.end("FAILED: %v", microErr)
+		} else {
+			prog.end("%d figures", len(rs))
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		fmt.Fprintf(stderr, "afdbench: interrupted (%v): writing what was measured\n", err)
+	}
+
+	var cs []report.Contender
+	for _, c := range opts.Contenders {
+		cs = append(cs, report.Contender{Name: c.Name, Description: c.Description})
+	}
+	rec := &report.Run{
+		Machine:    report.ThisMachine(withWine),
+		Command:    opts.Command,
+		Contenders: cs,
+		Quick:      opts.Quick,
+		Started:    started.UTC(),
+		Seconds:    time.Since(started).Seconds(),
+		Results:    results,
+	}
+	if err := writeOutputs(rec, opts, stdout, stderr); err != nil {
+		return fatal(err)
+	}
+	switch {
+	case broken > 0:
+		return fatal(fmt.Errorf("%d measurements failed: see the errors under the tables", broken))
+	case microErr != nil:
+		return fatal(microErr)
+	case ctx.Err() != nil:
+		return 1
+	}
+	return 0
+}
+
+// runGroup builds g's server and runs its jobs. It returns their results
+// and the number of jobs that failed.
+func (r *runner) runGroup(ctx context.Context, g *group, moduleDir, binDir string) ([]result.Result, int) {
+	r.progress.begin(buildEstimate, "build %s for %s (%s)", g.contender.Name, g.platform.Name, g.contender.Package)
+	bin, err := build(ctx, moduleDir, g.contender.Package, g.contender.Name, g.platform, binDir)
+	if err != nil {
+		r.progress.end("FAILED: %v", err)
+		var rs []result.Result
+		for _, j := range g.jobs {
+			rs = append(rs, j.failed(err)...)
+			r.progress.skip(j.estimate)
+		}
+		return rs, len(g.jobs)
+	}
+	r.progress.end("built")
+	var (
+		rs     []result.Result
+		failed int
+	)
+	for i, j := range g.jobs {
+		r.progress.begin(j.estimate, "%s", j)
+		jrs, summary, err := r.run(ctx, j, bin)
+		if errors.Is(err, errUnsupported) {
+			r.progress.end("skipped: %s does not run on %s", g.contender.Name, g.platform.Name)
+			for _, rest := range g.jobs[i+1:] {
+				r.progress.skip(rest.estimate)
+			}
+			return rs, failed
+		}
+		r.progress.end("%s", summary)
+		if slices.ContainsFunc(jrs, func(r result.Result) bool { return r.Err != "" }) {
+			failed++
+		}
+		rs = append(rs, jrs...)
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	return rs, failed
+}
+
+// plan lists the jobs of opts on platforms: for each platform, each
+// contender that runs there, each workload.
+func plan(opts *options, platforms []*platform) []*group {
+	set := opts.Settings
+	var groups []*group
+	for _, p := range platforms {
+		start := p.startupSeconds()
+		// perConn is what opening a connection costs, in seconds.
+		perConn := 0.0003
+		if p.Wine != nil {
+			perConn = 0.003
+		}
+		window := (set.Warmup + set.Measure).Seconds()
+		for _, c := range opts.Contenders {
+			if !c.RunsOn(p.GOOS) {
+				continue
+			}
+			g := &group{platform: p, contender: c}
+			add := func(workload string, conns int, estimate float64) {
+				g.jobs = append(g.jobs, &job{platform: p, contender: c, workload: workload, conns: conns, estimate: estimate})
+			}
+			for _, w := range opts.Workloads {
+				switch w {
+				case wlEcho:
+					for _, n := range set.EchoConns {
+						add(w, n, start+window+float64(n)*perConn)
+					}
+				case wlStream:
+					add(w, 1, start+window)
+				case wlChurn:
+					add(w, set.ChurnWorkers, start+set.Measure.Seconds())
+				case wlIdle:
+					add(w, set.IdleConns, start+float64(set.IdleConns)*perConn)
+				case wlWineRequests:
+					if p.Wine != nil {
+						add(w, set.TraceConns, start+5+float64(set.TraceConns*set.TraceRounds)*perConn)
+					}
+				}
+			}
+			if len(g.jobs) > 0 {
+				groups = append(groups, g)
+			}
+		}
+	}
+	return groups
+}
+
+// microEstimate is the expected length of the micro-benchmarks, in
+// seconds.
+func microEstimate(quick bool, platforms []*platform) float64 {
+	total := 0.0
+	for _, p := range platforms {
+		switch {
+		case quick && p.Wine != nil:
+			total += 60
+		case quick:
+			total += 15
+		case p.Wine != nil:
+			total += 180
+		default:
+			total += 60
+		}
+	}
+	return total
+}

@@ -1,0 +1,42 @@
+package main
+
+import "time"
+
+// settings are the sizes and durations of the workloads: short in quick
+// mode, which only checks that every contender works, longer for the
+// record.
+type settings struct {
+	// EchoConns are the connection counts of the echo workload.
+	EchoConns []int
+	// Warmup precedes each measured window of length Measure, in the
+	// echo, stream and churn workloads.
+	Warmup, Measure time.Duration
+	// IdleConns is the connection count of the idle workload.
+	IdleConns int
+	// ChurnWorkers connect, do a round trip and close, in a loop.
+	ChurnWorkers int
+	// TraceConns connections each do TraceRounds round trips while the
+	// wine server's requests are counted.
+	TraceConns, TraceRounds int
+}
+
+var (
+	quickSettings = settings{
+		EchoConns:    []int{1, 100, 1000},
+		Warmup:       100 * time.Millisecond,
+		Measure:      400 * time.Millisecond,
+		IdleConns:    200,
+		ChurnWorkers: 8,
+		TraceConns:   100,
+		TraceRounds:  10,
+	}
+	fullSettings = settings{
+		EchoConns:    []int{1, 100, 1000},
+		Warmup:       time.Second,
+		Measure:      5 * time.Second,
+		IdleConns:    10_000,
+		ChurnWorkers: 8,
+		TraceConns:   100,
+		TraceRounds:  50,
+	}
+)
