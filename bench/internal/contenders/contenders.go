@@ -37,6 +37,12 @@ var all = []Contender{
 		GOOS:        []string{"linux", "windows"},
 		Description: "Go net: a goroutine per connection with a 16 KiB buffer (IOCP on Windows, epoll on Linux)",
 	},
+	{
+		Name:        "gnet",
+		Package:     "./servers/gnet",
+		GOOS:        []string{"linux", "windows"},
+		Description: "gnet v2, multicore: event loops on epoll on Linux, goroutines over Go net on Windows",
+	},
 }
 
 // All returns every contender, this project's first.

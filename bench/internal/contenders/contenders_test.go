@@ -9,7 +9,7 @@ import (
 
 func TestRegistry(t *testing.T) {
 	platforms := map[string][]string{
-		"evloop": {"linux", "windows"}, "gonet": {"linux", "windows"},
+		"evloop": {"linux", "windows"}, "gonet": {"linux", "windows"}, "gnet": {"linux", "windows"},
 	}
 	cs := All()
 	if len(cs) != len(platforms) || cs[0].Name != "evloop" {
@@ -44,7 +44,7 @@ func TestRegistry(t *testing.T) {
 			}
 		}
 	}
-	if n := len(On("windows")); n != 2 {
-		t.Errorf("%d contenders on windows, want 2", n)
+	if n := len(On("windows")); n != 3 {
+		t.Errorf("%d contenders on windows, want 3", n)
 	}
 }
