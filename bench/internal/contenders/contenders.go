@@ -43,6 +43,12 @@ var all = []Contender{
 		GOOS:        []string{"linux", "windows"},
 		Description: "gnet v2, multicore: event loops on epoll on Linux, goroutines over Go net on Windows",
 	},
+	{
+		Name:        "nbio",
+		Package:     "./servers/nbio",
+		GOOS:        []string{"linux"},
+		Description: "nbio: event loops on epoll",
+	},
 }
 
 // All returns every contender, this project's first.

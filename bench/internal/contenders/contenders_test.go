@@ -10,6 +10,7 @@ import (
 func TestRegistry(t *testing.T) {
 	platforms := map[string][]string{
 		"evloop": {"linux", "windows"}, "gonet": {"linux", "windows"}, "gnet": {"linux", "windows"},
+		"nbio": {"linux"},
 	}
 	cs := All()
 	if len(cs) != len(platforms) || cs[0].Name != "evloop" {
