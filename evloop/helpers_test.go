@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"testing"
@@ -174,6 +175,37 @@ func stableGoroutines(n int) (int, string) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// handlesLeft waits for the process's open handles to come down to h0
+// (see countHandles), at most 10 s, and returns how many there are.
+func handlesLeft(h0 int) int {
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		h1, _ := countHandles()
+		if h1 <= h0 || time.Now().After(deadline) {
+			return h1
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// threadHandles is the most handles one thread of the runtime holds on
+// Windows: a duplicate of its own handle, two events and up to three
+// timers and wait packets (runtime/os_windows.go).
+const threadHandles = 6
+
+// countHandles counts the process's open handles (file descriptors on
+// Linux) for leak checks. On Windows it takes off threadHandles for every
+// thread the runtime has made: the runtime starts threads when it likes
+// (for blocked system calls, GC workers), which is no leak of the code
+// under test. It reports false where handles cannot be counted.
+func countHandles() (int, bool) {
+	h, ok := openHandles()
+	if runtime.GOOS == "windows" {
+		h -= threadHandles * pprof.Lookup("threadcreate").Count()
+	}
+	return h, ok
 }
 
 // isReset reports whether err says the peer reset the connection or
