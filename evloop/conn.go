@@ -48,6 +48,7 @@ type Conn struct {
 	key    uint64
 	local  netip.AddrPort
 	remote netip.AddrPort
+	path   string // a Unix-domain connection's socket path, for errors
 	ctx    any
 
 	// Owned by the loop.
@@ -86,6 +87,15 @@ func (c *Conn) LocalAddr() netip.AddrPort { return c.local }
 
 // RemoteAddr returns the peer's address.
 func (c *Conn) RemoteAddr() netip.AddrPort { return c.remote }
+
+// peer names the other end in errors: its address, or the socket path of
+// a Unix-domain connection.
+func (c *Conn) peer() string {
+	if c.path != "" {
+		return "unix://" + c.path
+	}
+	return c.remote.String()
+}
 
 // Context returns the value set with SetContext, or nil.
 func (c *Conn) Context() any { return c.ctx }
@@ -158,7 +168,7 @@ func (c *Conn) Write(p []byte) (int, error) {
 			n = m
 			c.l.touch(c)
 		case !sock.WouldBlock(err):
-			c.fail(fmt.Errorf("evloop: write to %v: %w", c.remote, err))
+			c.fail(fmt.Errorf("evloop: write to %s: %w", c.peer(), err))
 			return 0, c.err
 		}
 	}
@@ -320,7 +330,7 @@ func (c *Conn) onEvent(ev poll.Events) {
 		if err == nil {
 			err = io.ErrUnexpectedEOF
 		}
-		c.fail(fmt.Errorf("evloop: connection to %v: %w", c.remote, err))
+		c.fail(fmt.Errorf("evloop: connection to %s: %w", c.peer(), err))
 	}
 	c.l.markDirty(c)
 }
@@ -333,7 +343,7 @@ func (c *Conn) read() {
 	case err != nil && sock.WouldBlock(err):
 		return
 	case err != nil:
-		c.fail(fmt.Errorf("evloop: read from %v: %w", c.remote, err))
+		c.fail(fmt.Errorf("evloop: read from %s: %w", c.peer(), err))
 		return
 	case n == 0:
 		c.eof = true
@@ -396,7 +406,7 @@ func (c *Conn) flush() {
 	case err != nil && sock.WouldBlock(err):
 		return
 	case err != nil:
-		c.fail(fmt.Errorf("evloop: write to %v: %w", c.remote, err))
+		c.fail(fmt.Errorf("evloop: write to %s: %w", c.peer(), err))
 		return
 	}
 	c.outHead += n
@@ -461,7 +471,7 @@ func (c *Conn) settle() {
 	}
 	if want != c.interest {
 		if err := c.l.p.Modify(uintptr(c.fd), c.key, want); err != nil {
-			c.closeNow(fmt.Errorf("evloop: connection to %v: %w", c.remote, err))
+			c.closeNow(fmt.Errorf("evloop: connection to %s: %w", c.peer(), err))
 			return
 		}
 		c.interest = want
@@ -553,7 +563,7 @@ func (c *Conn) connected(ev poll.Events) {
 		}
 	}
 	if err != nil {
-		c.closeNow(fmt.Errorf("evloop: dial %v: %w", c.remote, err))
+		c.closeNow(fmt.Errorf("evloop: dial %s: %w", c.peer(), err))
 		return
 	}
 	c.local, _ = sock.LocalAddr(c.fd)

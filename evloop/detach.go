@@ -40,7 +40,7 @@ var ErrOutputPending = errors.New("evloop: output pending")
 // first (type-assert to *net.TCPConn only when InboundBuffered is 0).
 func (c *Conn) Detach() (net.Conn, error) {
 	if c.state != connOpen || c.failed {
-		return nil, fmt.Errorf("evloop: detach %v: %w", c.remote, net.ErrClosed)
+		return nil, fmt.Errorf("evloop: detach %s: %w", c.peer(), net.ErrClosed)
 	}
 	c.mu.Lock()
 	closeReq := c.closeReq
@@ -48,7 +48,7 @@ func (c *Conn) Detach() (net.Conn, error) {
 	c.async, c.asyncBuf = c.asyncBuf[:0], nil
 	c.mu.Unlock()
 	if closeReq {
-		return nil, fmt.Errorf("evloop: detach %v: %w", c.remote, net.ErrClosed)
+		return nil, fmt.Errorf("evloop: detach %s: %w", c.peer(), net.ErrClosed)
 	}
 	c.writeAsync(data)
 	if c.outHead < len(c.out) {
@@ -58,7 +58,7 @@ func (c *Conn) Detach() (net.Conn, error) {
 	case c.failed:
 		return nil, c.err
 	case c.outHead < len(c.out):
-		return nil, fmt.Errorf("evloop: detach %v: %d bytes: %w", c.remote, len(c.out)-c.outHead, ErrOutputPending)
+		return nil, fmt.Errorf("evloop: detach %s: %d bytes: %w", c.peer(), len(c.out)-c.outHead, ErrOutputPending)
 	}
 
 	// No AsyncWrite or Close may come in between the last look at them
@@ -66,14 +66,14 @@ func (c *Conn) Detach() (net.Conn, error) {
 	c.mu.Lock()
 	if len(c.async) > 0 || c.closeReq {
 		c.mu.Unlock()
-		return nil, fmt.Errorf("evloop: detach %v: %w", c.remote, ErrOutputPending)
+		return nil, fmt.Errorf("evloop: detach %s: %w", c.peer(), ErrOutputPending)
 	}
 	nc := c.nc
 	if nc == nil {
 		var err error
 		if nc, err = handBack(c.fd); err != nil {
 			c.mu.Unlock()
-			return nil, fmt.Errorf("evloop: detach %v: %w", c.remote, err)
+			return nil, fmt.Errorf("evloop: detach %s: %w", c.peer(), err)
 		}
 	}
 	c.closeReq, c.closed = true, true

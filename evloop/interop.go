@@ -148,13 +148,19 @@ func (s *Server) AddConn(nc net.Conn, h Handler) (*Conn, error) {
 	if nc == nil {
 		return nil, errors.New("evloop: add conn: nil net.Conn")
 	}
-	fd, _, err := s.adopt(nc, nc.LocalAddr, "tcp", "unix")
+	fd, network, err := s.adopt(nc, nc.LocalAddr, "tcp", "unix")
 	if err != nil {
 		return nil, fmt.Errorf("evloop: add conn: %w", err)
 	}
 	c := &Conn{h: &h, nc: nc, fd: fd, state: connOpen}
-	c.local, _ = sock.LocalAddr(fd)
-	c.remote, _ = sock.PeerAddr(fd)
+	if network == "unix" {
+		if c.path = nc.RemoteAddr().String(); c.path == "" {
+			c.path = nc.LocalAddr().String() // accepted: the peer is unnamed
+		}
+	} else {
+		c.local, _ = sock.LocalAddr(fd)
+		c.remote, _ = sock.PeerAddr(fd)
+	}
 	sock.SetNoDelay(fd, true)
 	if s.cfg.SendBuffer > 0 || s.cfg.RecvBuffer > 0 {
 		sock.SetBuffers(fd, s.cfg.SendBuffer, s.cfg.RecvBuffer)
@@ -164,7 +170,7 @@ func (s *Server) AddConn(nc net.Conn, h Handler) (*Conn, error) {
 	if !l.post(task{kind: taskAdd, c: c}) {
 		l.nconn.Add(-1)
 		giveBack(fd)
-		return nil, fmt.Errorf("evloop: add conn %v: %w", c.remote, ErrServerClosed)
+		return nil, fmt.Errorf("evloop: add conn %s: %w", c.peer(), ErrServerClosed)
 	}
 	return c, nil
 }

@@ -162,7 +162,7 @@ func (ln *Listener) accept() {
 		if s.cfg.SendBuffer > 0 || s.cfg.RecvBuffer > 0 {
 			sock.SetBuffers(fd, s.cfg.SendBuffer, s.cfg.RecvBuffer)
 		}
-		c := &Conn{h: &ln.h, ln: ln, fd: fd, local: local, remote: peer, state: connOpen}
+		c := &Conn{h: &ln.h, ln: ln, fd: fd, local: local, remote: peer, path: ln.e.path, state: connOpen}
 		to := s.pick()
 		c.l = to
 		if to == l {

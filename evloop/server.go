@@ -218,7 +218,7 @@ func (s *Server) Dial(addr string, h Handler) (*Conn, error) {
 	if s.state.Load() != stateRunning {
 		return nil, fmt.Errorf("evloop: dial %s: %w", e, ErrServerClosed)
 	}
-	c := &Conn{h: &h, remote: e.ap, state: connConnecting, dialled: true}
+	c := &Conn{h: &h, remote: e.ap, path: e.path, state: connConnecting, dialled: true}
 	if e.path != "" {
 		c.fd, err = sock.DialUnix(e.path)
 	} else {

@@ -82,8 +82,8 @@ func TestUnix(t *testing.T) {
 	if _, err := s.Dial("unix://"+path, Handler{OnClose: func(c *Conn, err error) { closed <- err }}); err != nil {
 		t.Fatal(err)
 	}
-	if err := recv(t, closed, "OnClose"); err == nil {
-		t.Error("Dial to a closed listener's path connected")
+	if err := recv(t, closed, "OnClose"); err == nil || !strings.Contains(err.Error(), "unix://"+path) {
+		t.Errorf("Dial to a closed listener's path: %v, want an error naming it", err)
 	}
 
 	// A regular file is not replaced.
@@ -94,6 +94,58 @@ func TestUnix(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(file); string(b) != "keep" {
 		t.Errorf("the regular file holds %q", b)
+	}
+}
+
+// TestUnixNet: a Unix-domain listener of Go's net, served through
+// AddListener; a connection of it detached comes back as a
+// *net.UnixConn; closing the Listener closes the net.Listener, which
+// removes its socket file.
+func TestUnixNet(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("Unix-domain sockets are refused on Windows")
+	}
+	dir, err := os.MkdirTemp("", "evloop")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "net.sock")
+	nl, err := net.Listen("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nl.Close()
+	s := newServer(t, Config{Loops: 1})
+	got, errs := make(chan net.Conn, 1), make(chan error, 3)
+	ln, err := s.AddListener(nl, switchHandler(got, errs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ln.String() != "unix://"+path {
+		t.Errorf("Listener %s", ln)
+	}
+	c, err := net.DialTimeout("unix", path, waitTimeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(ioDeadline))
+	c.Write([]byte("SWITCH\n"))
+	select {
+	case nc := <-got:
+		defer nc.Close()
+		if _, ok := nc.(*net.UnixConn); !ok {
+			t.Errorf("Detach returned a %T, want *net.UnixConn", nc)
+		}
+	case err := <-errs:
+		t.Fatal(err)
+	case <-time.After(waitTimeout):
+		t.Fatal("timed out waiting for Detach")
+	}
+	ln.Close()
+	if _, err := os.Lstat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("socket file after Close: %v", err)
 	}
 }
 

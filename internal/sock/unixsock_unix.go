@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 
 	"golang.org/x/sys/unix"
 )
@@ -68,9 +69,9 @@ func stale(path string) bool {
 }
 
 // RemoveUnix removes the socket file of a Unix-domain listener on path,
-// once its socket is closed; abstract sockets have none.
+// once its socket is closed; abstract sockets (Linux) have none.
 func RemoveUnix(path string) {
-	if path != "" && path[0] != '@' {
+	if path != "" && (path[0] != '@' || runtime.GOOS != "linux") {
 		os.Remove(path)
 	}
 }
