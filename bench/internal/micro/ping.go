@@ -39,10 +39,11 @@ type pinger struct {
 	args      []string // before -n, -pairs and -proto
 }
 
-// events returns how many events a run of c makes: enough to last a
-// fraction of a second natively and about a second under Wine (where
-// 10,000 sockets make every event several times dearer), a tenth of that
-// when quick.
+// events returns how many events a run of c makes: a fraction of a
+// second's worth natively, one or two seconds' under Wine, where an
+// event costs 20 to 70 times more, and with 5,000 pairs twice as many
+// as pairs (half a minute under Wine, whose calls slow down with the
+// number of pending polls); a tenth of that when quick.
 func events(p *platform, c pingConfig, quick bool) int {
 	n := 20000
 	switch {

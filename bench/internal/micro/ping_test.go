@@ -59,3 +59,16 @@ func TestRequestDelta(t *testing.T) {
 		}
 	}
 }
+
+// TestTraceEvents: the traced runs are long enough for every pair to
+// bounce twice in each, and the second is longer than the first.
+func TestTraceEvents(t *testing.T) {
+	for _, quick := range []bool{false, true} {
+		for _, c := range configs(quick) {
+			n1, n2 := traceEvents(c, quick)
+			if n1 < 2*c.pairs || n2-n1 < 2*c.pairs || n2 <= n1 {
+				t.Errorf("traceEvents(%+v, quick %v) = %d, %d", c, quick, n1, n2)
+			}
+		}
+	}
+}

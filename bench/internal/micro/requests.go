@@ -19,10 +19,7 @@ import (
 // each request name whose share is at least 0.05 per event,
 // "requests_per_event/NAME".
 func requestsPerEvent(ctx context.Context, p *platform, pi pinger, c pingConfig, opt Options) []result.Result {
-	n1, n2 := 2000, 6000
-	if opt.Quick {
-		n1, n2 = 500, 1500
-	}
+	n1, n2 := traceEvents(c, opt.Quick)
 	opt.Progress("micro (wine): %s %s ping, %d pairs: wine-server requests for %d and %d events",
 		pi.contender, c.proto, c.pairs, n1, n2)
 	r1, err := countRequests(ctx, p, pi, c, n1)
@@ -63,6 +60,20 @@ func requestsPerEvent(ctx context.Context, p *platform, pi pinger, c pingConfig,
 		}
 	}
 	return rs
+}
+
+// traceEvents returns the events of the two traced runs of c: 2,000 and
+// 6,000 (500 and 1,500 when quick), or more with many pairs, so that
+// every pair bounces at least twice in the first run and twice more in
+// the second: the first messages of a run are all in flight at once,
+// which is not the steady state that the difference should measure.
+func traceEvents(c pingConfig, quick bool) (n1, n2 int) {
+	n1, d := 2000, 4000
+	if quick {
+		n1, d = 500, 1000
+	}
+	n1 = max(n1, 2*c.pairs)
+	return n1, n1 + max(d, 2*c.pairs)
 }
 
 // runtimeRequests are the requests that the Go runtime makes to park
