@@ -13,8 +13,16 @@
 //     allocations per event, over UDP with 1, 50 and 5,000 pairs (10,000
 //     sockets) and over TCP with 1 and 50 ("micro/udp-ping",
 //     "micro/tcp-ping"; Conns is the number of pairs);
-//   - under Wine, wine-server requests per ping event, the cost that
-//     machine noise cannot move, in total and by request name.
+//   - under Wine, wine-server requests per ping event: in total, without
+//     the Go runtime's share (which follows wall time, not events, and so
+//     varies with the machine's load) and by request name.
+//
+// The metrics: "ns_per_op" (ns), "allocs_per_op" (allocs),
+// "bytes_per_op" (B), "ns_ratio_to_100" (x, the time at Conns sockets
+// over that at 100), "events_per_sec" (events/s), "allocs_per_event"
+// (allocs), "requests_per_event", "own_requests_per_event" and
+// "requests_per_event/NAME" (requests). All but events_per_sec are
+// better lower.
 //
 // Go's net UDP does not run under Wine 8.0 (its sockets fail to open),
 // so there the gonet UDP results carry that error and the TCP pings are
@@ -57,7 +65,9 @@ const (
 
 // Run measures on each platform of opt in turn. A measurement that
 // fails gives results whose Err says why, and Run goes on; Run itself
-// fails when a platform cannot run here, or when ctx ends.
+// fails when a platform cannot run here, or when ctx ends. Under Wine,
+// Run replaces the prefix's wine server by tracing ones and stops the
+// last when it is done: run nothing else in that prefix meanwhile.
 func Run(ctx context.Context, opt Options) ([]result.Result, error) {
 	if opt.Progress == nil {
 		opt.Progress = func(string, ...any) {}

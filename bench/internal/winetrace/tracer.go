@@ -1,13 +1,15 @@
 // Package winetrace counts the requests that Windows programs make to
 // the wine server. Under Wine every Windows system call is such a
 // request, so requests per event are a cost of a Windows program that
-// machine noise cannot move.
+// machine noise does not move, except for the requests that follow wall
+// time rather than events (a Go program's threads parking, its timers).
 //
 // A Tracer replaces the wine server of a prefix by one that logs every
 // request (wineserver -d1) to a file; the programs run meanwhile, with
-// Env(prefix), talk to it. The recipe and its traps are in the
-// project's shared notes on Wine; scripts/count-requests.sh is the same
-// recipe in shell and gives the same counts.
+// Env(prefix), talk to it. scripts/count-requests.sh is the same recipe
+// in shell and gives the same counts. Run a program twice, for
+// different numbers of events, and divide the difference in requests by
+// the difference in events: start-up and shutdown cancel out.
 //
 // Wine runs on Linux only; so does this package's Tracer.
 package winetrace
