@@ -53,12 +53,14 @@ func (p *progress) skip(estimate float64) {
 	p.estimate -= estimate
 }
 
-// left estimates the time the remaining steps will take.
+// left estimates the time the remaining steps will take: their estimate,
+// scaled by the pace of the steps done once they add up to a few seconds
+// (within limits: a cached build takes no time at all).
 func (p *progress) left() time.Duration {
 	remaining := p.estimate - p.estimated
 	pace := 1.0
-	if p.estimated > 0 {
-		pace = time.Since(p.start).Seconds() / p.estimated
+	if p.estimated >= 5 {
+		pace = min(max(time.Since(p.start).Seconds()/p.estimated, 0.5), 4)
 	}
 	return time.Duration(max(remaining, 0) * pace * float64(time.Second))
 }

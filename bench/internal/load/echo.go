@@ -20,6 +20,11 @@ type EchoConfig struct {
 	// Progress, if not nil, is called while the connections are opened
 	// (see DialAll).
 	Progress func(opened int)
+	// Accepted, if not nil, is called once the connections are open,
+	// before the warm-up: it returns when the server has accepted them
+	// all, so that the window measures serving, not accepting, and an
+	// error to stop the run.
+	Accepted func(ctx context.Context) error
 }
 
 // EchoResult is what an echo run measured.
@@ -60,6 +65,11 @@ func Echo(ctx context.Context, cfg EchoConfig) (*EchoResult, error) {
 		return nil, fmt.Errorf("echo: %w", err)
 	}
 	defer closeAll(conns)
+	if cfg.Accepted != nil {
+		if err := cfg.Accepted(ctx); err != nil {
+			return nil, fmt.Errorf("echo: %w", err)
+		}
+	}
 
 	start := time.Now().Add(cfg.Warmup)
 	end := start.Add(cfg.Duration)

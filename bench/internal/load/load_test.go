@@ -43,16 +43,17 @@ func echoServe(c net.Conn) { io.Copy(c, c) }
 
 func TestEcho(t *testing.T) {
 	addr := startServer(t, echoServe)
-	var opened int
+	var opened, accepted int
 	res, err := Echo(context.Background(), EchoConfig{
 		Addr: addr, Conns: 20, Warmup: 20 * time.Millisecond, Duration: 200 * time.Millisecond,
 		Progress: func(n int) { opened = n },
+		Accepted: func(context.Context) error { accepted = opened; return nil },
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if opened != 20 {
-		t.Errorf("last progress call reported %d connections opened, want 20", opened)
+	if opened != 20 || accepted != 20 {
+		t.Errorf("last progress call reported %d connections opened, %d when Accepted was called; want 20", opened, accepted)
 	}
 	if res.Served != 20 {
 		t.Errorf("Served = %d, want all 20 connections", res.Served)
@@ -90,6 +91,16 @@ func TestEchoDetectsWrongBytes(t *testing.T) {
 	_, err := Echo(context.Background(), EchoConfig{Addr: addr, Conns: 2, Duration: 2 * time.Second})
 	if err == nil || !strings.Contains(err.Error(), "echo differs") {
 		t.Fatalf("Echo against a damaging server: err = %v, want a mismatch", err)
+	}
+}
+
+func TestEchoAcceptedFails(t *testing.T) {
+	addr := startServer(t, echoServe)
+	errNotAll := errors.New("not all accepted")
+	_, err := Echo(context.Background(), EchoConfig{Addr: addr, Conns: 2, Duration: time.Second,
+		Accepted: func(context.Context) error { return errNotAll }})
+	if !errors.Is(err, errNotAll) {
+		t.Fatalf("Echo with a failing Accepted: err = %v, want its error", err)
 	}
 }
 
