@@ -49,6 +49,18 @@ var all = []Contender{
 		GOOS:        []string{"linux"},
 		Description: "nbio: event loops on epoll",
 	},
+	{
+		Name:        "wsapoll",
+		Package:     "./servers/wsapoll",
+		GOOS:        []string{"windows"},
+		Description: "a single-threaded WSAPoll loop over non-blocking sockets, 64 KiB shared read buffer",
+	},
+	{
+		Name:        "select",
+		Package:     "./servers/select",
+		GOOS:        []string{"windows"},
+		Description: "a single-threaded Winsock select loop over non-blocking sockets, 64 KiB shared read buffer",
+	},
 }
 
 // All returns every contender, this project's first.

@@ -10,7 +10,7 @@ import (
 func TestRegistry(t *testing.T) {
 	platforms := map[string][]string{
 		"evloop": {"linux", "windows"}, "gonet": {"linux", "windows"}, "gnet": {"linux", "windows"},
-		"nbio": {"linux"},
+		"nbio": {"linux"}, "wsapoll": {"windows"}, "select": {"windows"},
 	}
 	cs := All()
 	if len(cs) != len(platforms) || cs[0].Name != "evloop" {
@@ -45,7 +45,7 @@ func TestRegistry(t *testing.T) {
 			}
 		}
 	}
-	if n := len(On("windows")); n != 3 {
-		t.Errorf("%d contenders on windows, want 3", n)
+	if n := len(On("windows")); n != 5 {
+		t.Errorf("%d contenders on windows, want 5", n)
 	}
 }
