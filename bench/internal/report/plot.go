@@ -68,7 +68,11 @@ func byConns(rs []result.Result, on func(result.Result) bool, metric, file, titl
 	c := barChart{file: file, title: title, yLabel: yLabel,
 		series: distinct(sel, func(r result.Result) string { return r.Contender })}
 	for _, n := range conns {
-		c.groups = append(c.groups, strconv.Itoa(n)+" conns")
+		label := strconv.Itoa(n) + " conns"
+		if n == 1 {
+			label = "1 conn"
+		}
+		c.groups = append(c.groups, label)
 	}
 	c.values = fill(sel, c.series, len(conns), func(r result.Result) int { return slices.Index(conns, r.Conns) })
 	if scale != 1 {
@@ -110,21 +114,34 @@ func fill(sel []result.Result, series []string, groups int, group func(result.Re
 	return values
 }
 
+// Chart geometry: the size of the image, and the share of each group's
+// room that its bars take.
+const (
+	chartWidth  = 16 * vg.Centimeter
+	chartHeight = 10 * vg.Centimeter
+	// plotWidth is about the width of the data area, without the axis.
+	plotWidth = chartWidth - 2*vg.Centimeter
+	barsShare = 0.8
+	// headroom above the highest bar keeps it clear of the legend.
+	headroom = 1.3
+)
+
 // save draws the chart into an SVG file.
 func (c *barChart) save(path string) error {
 	p := plot.New()
 	p.Title.Text = c.title
 	p.Y.Label.Text = c.yLabel
-	p.Y.Min = 0
 	p.Legend.Top = true
 	p.NominalX(c.groups...)
-	const groupWidth = 60.0
-	width := vg.Points(groupWidth / float64(len(c.series)+1))
+	p.X.Min, p.X.Max = -0.5, float64(len(c.groups))-0.5
+	width := plotWidth * barsShare / vg.Length(len(c.groups)*len(c.series))
+	highest := 0.0
 	for s, name := range c.series {
 		vals := make(plotter.Values, len(c.groups))
 		for g, v := range c.values[s] {
 			if !math.IsNaN(v) {
 				vals[g] = v // a missing bar is drawn as 0
+				highest = max(highest, v)
 			}
 		}
 		bars, err := plotter.NewBarChart(vals, width)
@@ -137,11 +154,12 @@ func (c *barChart) save(path string) error {
 		p.Add(bars)
 		p.Legend.Add(name, bars)
 	}
+	p.Y.Min, p.Y.Max = 0, max(highest*headroom, 1)
 	f, err := os.Create(path)
 	if err != nil {
 		return fmt.Errorf("plot %s: %w", c.file, err)
 	}
-	wt, err := p.WriterTo(16*vg.Centimeter, 10*vg.Centimeter, "svg")
+	wt, err := p.WriterTo(chartWidth, chartHeight, "svg")
 	if err == nil {
 		_, err = wt.WriteTo(f)
 	}
