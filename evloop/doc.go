@@ -1,9 +1,9 @@
-// Package evloop serves TCP and UDP with event loops on the readiness
-// poller of package poll: epoll on Linux, the \Device\Afd driver on
-// Windows, kqueue on macOS and the BSDs. It is a reactor in the style of
-// gnet, and the same code runs on every one of those systems: on Windows
-// too it polls sockets for readiness instead of falling back to
-// goroutines over Go's net.
+// Package evloop serves TCP, UDP and (off Windows) Unix-domain stream
+// sockets with event loops on the readiness poller of package poll:
+// epoll on Linux, the \Device\Afd driver on Windows, kqueue on macOS and
+// the BSDs. It is a reactor in the style of gnet, and the same code runs
+// on every one of those systems: on Windows too it polls sockets for
+// readiness instead of falling back to goroutines over Go's net.
 //
 // A complete echo server (the package's Example runs it with a client):
 //

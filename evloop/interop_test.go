@@ -2,6 +2,7 @@ package evloop
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -465,5 +466,106 @@ func TestAddLeaks(t *testing.T) {
 	}
 	if h1 := handlesLeft(h0); h1 > h0 {
 		t.Errorf("%d handles open after Close, %d before", h1, h0)
+	}
+}
+
+// TestDetachAsyncWrites: with AsyncWrite racing Detach, every record that
+// AsyncWrite accepted reaches the peer, in order, before anything the
+// detached net.Conn writes; AsyncWrite fails from the Detach on.
+func TestDetachAsyncWrites(t *testing.T) {
+	s := newServer(t, Config{Loops: 1})
+	client, server := netPair(t)
+	accepted := make(chan uint64, 1)
+	got, errs := make(chan net.Conn, 1), make(chan error, 1)
+	_, err := s.AddConn(server, Handler{
+		OnOpen: func(c *Conn) {
+			go func() {
+				var seq uint64
+				rec := make([]byte, 8)
+				for {
+					binary.BigEndian.PutUint64(rec, seq)
+					// Paced: flat out, under Wine, the output never
+					// drains and Detach rightly never succeeds.
+					time.Sleep(50 * time.Microsecond)
+					switch err := c.AsyncWrite(rec); {
+					case err == nil:
+						seq++
+					case errors.Is(err, ErrOutboundFull):
+					default:
+						accepted <- seq
+						return
+					}
+				}
+			}()
+		},
+		OnTraffic: func(c *Conn) {
+			c.Discard(-1) // every byte from the client asks for the switch
+			// Take a while, so that AsyncWrite data piles up for
+			// Detach to send first.
+			time.Sleep(2 * time.Millisecond)
+			nc, err := c.Detach()
+			switch {
+			case errors.Is(err, ErrOutputPending):
+			case err != nil:
+				errs <- err
+			default:
+				got <- nc
+			}
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(5 * time.Millisecond):
+				client.Write([]byte{'s'})
+			}
+		}
+	}()
+	done := make(chan error, 1)
+	var n uint64
+	go func() {
+		rec := make([]byte, 8)
+		for ; ; n++ {
+			if _, err := io.ReadFull(client, rec); err != nil {
+				done <- err
+				return
+			}
+			v := binary.BigEndian.Uint64(rec)
+			if v == ^uint64(0) {
+				done <- nil
+				return
+			}
+			if v != n {
+				done <- fmt.Errorf("record %d where %d was due", v, n)
+				return
+			}
+		}
+	}()
+	var nc net.Conn
+	select {
+	case nc = <-got:
+	case err := <-errs:
+		t.Fatal(err)
+	case <-time.After(waitTimeout):
+		t.Fatal("timed out waiting for Detach")
+	}
+	defer nc.Close()
+	k := recv(t, accepted, "AsyncWrite to fail")
+	nc.SetDeadline(time.Now().Add(ioDeadline))
+	if _, err := nc.Write(bytes.Repeat([]byte{0xff}, 8)); err != nil {
+		t.Fatal(err)
+	}
+	if err := recv(t, done, "the records"); err != nil {
+		t.Fatal(err)
+	}
+	if n != k {
+		t.Errorf("the peer got %d records before the detached conn's, AsyncWrite accepted %d", n, k)
 	}
 }
