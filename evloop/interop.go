@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"runtime"
+	"slices"
 	"syscall"
 
 	"github.com/goafd/afd/internal/sock"
@@ -54,13 +55,11 @@ func (s *Server) adopt(x any, addr func() net.Addr, networks ...string) (sock.Ha
 	if err != nil {
 		return 0, "", err
 	}
-	network := addr().Network()
-	ok := false
-	for _, n := range networks {
-		ok = ok || n == network
-	}
-	if !ok || (network == "unix" && runtime.GOOS == "windows") {
-		return 0, "", fmt.Errorf("network %q not served (only %q)", network, networks)
+	switch network := addr().Network(); {
+	case !slices.Contains(networks, network):
+		return 0, "", fmt.Errorf("network %q not served here (only %q)", network, networks)
+	case network == "unix" && runtime.GOOS == "windows":
+		return 0, "", errors.New("unix sockets are not supported on Windows")
 	}
 	if s.state.Load() != stateRunning {
 		return 0, "", ErrServerClosed
@@ -68,7 +67,7 @@ func (s *Server) adopt(x any, addr func() net.Addr, networks ...string) (sock.Ha
 	if err := sock.SetNonblock(fd, true); err != nil {
 		return 0, "", err
 	}
-	return fd, network, nil
+	return fd, addr().Network(), nil
 }
 
 // giveBack restores net's blocking mode on a socket taken from it.

@@ -369,6 +369,16 @@ func TestAddErrors(t *testing.T) {
 	if _, err := s.AddConn(wrapped{server}, Handler{}); !errors.Is(err, errNotSyscallConn) {
 		t.Errorf("AddConn of a wrapper: %v", err)
 	}
+	if !underWine() { // no Go net UDP under Wine 8.0
+		uc, err := net.ListenPacket("udp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer uc.Close()
+		if _, err := s.AddConn(uc.(net.Conn), Handler{}); err == nil || !strings.Contains(err.Error(), `"udp" not served`) {
+			t.Errorf("AddConn of a UDP conn: %v", err)
+		}
+	}
 	closedClient, closedServer := netPair(t)
 	closedServer.Close()
 	closedClient.Close()
