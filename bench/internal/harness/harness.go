@@ -23,6 +23,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"path/filepath"
 	"strings"
 )
 
@@ -75,7 +76,7 @@ func Main(serve ServeFunc) {
 func Run(args []string, stdin io.Reader, stdout, stderr io.Writer, serve ServeFunc) int {
 	name := "server"
 	if len(os.Args) > 0 {
-		name = os.Args[0]
+		name = filepath.Base(os.Args[0])
 	}
 	cfg, err := parseFlags(name, args, stderr)
 	if err != nil {

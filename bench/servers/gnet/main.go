@@ -12,6 +12,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"sync/atomic"
 	"time"
 
 	"github.com/panjf2000/gnet/v2"
@@ -31,11 +32,25 @@ type server struct {
 	gnet.BuiltinEventEngine
 	mode   harness.Mode
 	booted chan gnet.Engine
+	// conns counts the open connections. Engine.CountConnections would
+	// race with the engine's start: gnet calls OnBoot before it
+	// registers its event loops.
+	conns atomic.Int64
 }
 
 // OnBoot hands the engine to serve, which waits for it.
 func (s *server) OnBoot(eng gnet.Engine) gnet.Action {
 	s.booted <- eng
+	return gnet.None
+}
+
+func (s *server) OnOpen(gnet.Conn) ([]byte, gnet.Action) {
+	s.conns.Add(1)
+	return nil, gnet.None
+}
+
+func (s *server) OnClose(gnet.Conn, error) gnet.Action {
+	s.conns.Add(-1)
 	return gnet.None
 }
 
@@ -79,7 +94,7 @@ func serve(cfg harness.Config) (*harness.Server, error) {
 		}
 		return nil
 	}
-	return &harness.Server{Addr: addr, Conns: eng.CountConnections, Stop: stop}, nil
+	return &harness.Server{Addr: addr, Conns: func() int { return int(s.conns.Load()) }, Stop: stop}, nil
 }
 
 // pickPort returns addr with a free port in place of port 0: gnet does
