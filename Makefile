@@ -124,12 +124,13 @@ ifeq ($(HOST),linux)
 endif
 
 # The example servers, built natively and as Windows binaries (under Wine),
-# driven by clients no one here wrote: curl and wrk, redis-cli and
-# redis-benchmark.
+# driven by real clients: curl and wrk, redis-cli and redis-benchmark, and
+# for examples/echo a client of Go's standard library (examples/echo/client).
 test-clients:
 	@echo "==> example servers with real clients"
 	cd "$(ROOT)" && bash scripts/real-clients-http.sh
 	cd "$(ROOT)" && bash scripts/real-clients-redis.sh
+	cd "$(ROOT)" && bash scripts/real-clients-echo.sh
 
 fmt-check:
 	@echo "==> gofmt -l"
