@@ -41,7 +41,7 @@ var all = []Contender{
 		Name:        "gnet",
 		Package:     "./servers/gnet",
 		GOOS:        []string{"linux", "windows"},
-		Description: "gnet v2, multicore: event loops on epoll on Linux, goroutines over Go net on Windows",
+		Description: "gnet v2, multicore: event loops on epoll on Linux; on Windows a pooled goroutine per connection over Go net",
 	},
 	{
 		Name:        "nbio",

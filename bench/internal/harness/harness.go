@@ -57,7 +57,8 @@ type Server struct {
 	// Conns returns the number of connections open now, as the server
 	// counts them.
 	Conns func() int
-	// Stop stops serving and closes every connection, promptly.
+	// Stop stops serving and closes every connection, promptly. The
+	// harness calls it once.
 	Stop func() error
 }
 

@@ -122,7 +122,9 @@ func (l *loop) serve(ev event) {
 	if !ok {
 		return // closed by an earlier event of this wait
 	}
-	if ev.readable && !l.receive(c) {
+	// After end of stream there is nothing more to read, but WSAPoll
+	// keeps reporting POLLHUP while the echo drains.
+	if ev.readable && !c.eof && !l.receive(c) {
 		return
 	}
 	if ev.writable && !l.flush(c) {

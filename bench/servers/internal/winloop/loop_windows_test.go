@@ -142,17 +142,30 @@ func TestHalfClose(t *testing.T) {
 	})
 }
 
-// TestReset resets connections, one of them with echo output pending in
-// the server, which must close them all.
+// TestReset resets connections: an idle one, one with echo output
+// pending in the server, and one whose pending output is above
+// maxPending, which the server no longer reads from. It must close them
+// all.
 func TestReset(t *testing.T) {
 	forEach(t, harness.Echo, func(t *testing.T, srv *harness.Server) {
-		idle, busy := dial(t, srv), dial(t, srv)
-		waitConns(t, srv, 2)
-		busy.Write(pattern(2 << 20)) // never read: the echo backs up in the server
-		for _, c := range []*net.TCPConn{idle, busy} {
+		idle, busy, stuck := dial(t, srv), dial(t, srv), dial(t, srv)
+		waitConns(t, srv, 3)
+		busy.Write(pattern(1 << 20)) // never read: the echo backs up in the server
+		wrote := make(chan struct{})
+		go func() {
+			defer close(wrote)
+			stuck.Write(pattern(8 * maxPending)) // blocks once the server stops reading
+		}()
+		select {
+		case <-wrote:
+			t.Fatalf("%d bytes written unread: the server should have stopped reading", 8*maxPending)
+		case <-time.After(time.Second):
+		}
+		for _, c := range []*net.TCPConn{idle, busy, stuck} {
 			c.SetLinger(0)
 			c.Close()
 		}
+		<-wrote
 		waitConns(t, srv, 0)
 	})
 }
