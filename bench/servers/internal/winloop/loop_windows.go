@@ -1,7 +1,6 @@
 package winloop
 
 import (
-	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -225,11 +224,13 @@ func (l *loop) closeAll() {
 // socket.
 func (l *loop) stop() error {
 	l.stopping.Store(true)
+	select {
+	case err := <-l.done: // the loop ended by itself, on an error
+		return err
+	default:
+	}
 	if err := sock.SendDatagram(l.wake, []byte{0}, l.wakeAddr); err != nil {
 		return fmt.Errorf("winloop: wake the loop: %w", err)
 	}
-	if err := <-l.done; err != nil && !errors.Is(err, net.ErrClosed) {
-		return err
-	}
-	return nil
+	return <-l.done
 }

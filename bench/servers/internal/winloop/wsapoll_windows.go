@@ -75,7 +75,6 @@ func (w *pollWaiter) wait() ([]event, error) {
 		if re == 0 {
 			continue
 		}
-		w.fds[i].revents = 0
 		w.events = append(w.events, event{
 			s:        sock.Handle(w.fds[i].fd),
 			readable: re&(pollRdNorm|pollErr|pollHup|pollNval) != 0,
