@@ -90,9 +90,14 @@ func Start(t *testing.T, args ...string) *Server {
 	t.Cleanup(func() {
 		select {
 		case <-s.done:
+			return
 		default:
-			cmd.Process.Kill()
-			<-s.done
+		}
+		cmd.Process.Kill()
+		select {
+		case <-s.done:
+		case <-time.After(timeout):
+			t.Errorf("server process %d still there %v after being killed", cmd.Process.Pid, timeout)
 		}
 	})
 	line := s.line()
@@ -187,18 +192,55 @@ func (s *Server) Quit(eof bool) {
 
 // Check runs the server of the contender called name through the
 // protocol: ready line, byte-exact echo on several connections at once,
-// sink, the stats and their connection counts, quit and end of stdin. It
-// skips the test on a system the contender does not run on.
+// sink, the stats and their connection counts, quit and end of stdin,
+// and the exit statuses of errors and bad usage. On a system the
+// contender does not run on, it checks that the server says so and exits
+// with harness.ExitUnsupported.
 func Check(t *testing.T, name string) {
 	c, ok := contenders.Lookup(name)
 	if !ok {
 		t.Fatalf("no contender %q", name)
 	}
 	if !c.RunsOn(runtime.GOOS) {
-		t.Skipf("%s does not run on %s", name, runtime.GOOS)
+		checkExit(t, harness.ExitUnsupported)
+		return
 	}
 	t.Run("echo", func(t *testing.T) { checkEcho(t) })
 	t.Run("sink", func(t *testing.T) { checkSink(t) })
+	t.Run("errors", func(t *testing.T) {
+		checkExit(t, 1, "-addr", "127.0.0.1:no-such-port")
+		checkExit(t, 2, "-mode", "mirror")
+	})
+}
+
+// checkExit runs the server with args and checks that it exits with code
+// at once, with a message on stderr and no ready line.
+func checkExit(t *testing.T, code int, args ...string) {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatalf("test binary: %v", err)
+	}
+	cmd := exec.Command(exe, args...)
+	cmd.Env = append(os.Environ(), serveEnv+"=1")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start server: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(timeout):
+		cmd.Process.Kill()
+		<-done
+		t.Fatalf("%q: still running after %v", args, timeout)
+	}
+	if got := cmd.ProcessState.ExitCode(); got != code || stdout.Len() != 0 || stderr.Len() == 0 {
+		t.Errorf("%q: exit status %d, stdout %q, stderr %q; want status %d, an empty stdout and a message",
+			args, got, stdout.String(), stderr.String(), code)
+	}
 }
 
 // echoConns is the number of connections checkEcho opens at once.
