@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/goafd/afd/bench/internal/load"
@@ -49,7 +50,7 @@ func (r *runner) run(ctx context.Context, j *job, bin string) ([]result.Result, 
 	if j.workload == wlWineRequests {
 		t, err := startTracer(ctx, j.platform.Wine)
 		if err != nil {
-			return j.failed(err), err.Error(), nil
+			return j.failed(err), "FAILED: " + err.Error(), nil
 		}
 		tracer = t
 		defer func() {
@@ -69,11 +70,18 @@ func (r *runner) run(ctx context.Context, j *job, bin string) ([]result.Result, 
 	}
 	defer srv.Kill()
 	rs, summary, err := r.measure(ctx, j, srv, tracer)
-	if qerr := srv.Quit(quitTimeout); err == nil && qerr != nil {
-		err = fmt.Errorf("after the workload: %w", qerr)
-	}
 	if err != nil {
+		srv.Kill()
+		if tail := strings.TrimSpace(srv.Stderr()); tail != "" {
+			err = fmt.Errorf("%w; server stderr: %s", err, tail)
+		}
 		return j.failed(err), "FAILED: " + err.Error(), nil
+	}
+	if err := srv.Quit(quitTimeout); err != nil {
+		// The figures were measured, but the server is broken: they
+		// go to the progress only.
+		err = fmt.Errorf("after the workload: %w", err)
+		return j.failed(err), summary + "; FAILED: " + err.Error(), nil
 	}
 	return rs, summary, nil
 }
@@ -135,8 +143,8 @@ func (r *runner) echo(ctx context.Context, j *job, srv *serverproc.Server) ([]re
 	if err != nil {
 		return nil, "", err
 	}
-	ms := j.metrics()
-	rs := []result.Result{j.result(ms[0], res.Throughput()), j.result(ms[4], float64(res.Served))}
+	ms := j.metrics() // throughput, p50, p99, p99/p50, served
+	rs := []result.Result{j.result(ms[0], res.Throughput())}
 	summary := fmt.Sprintf("%.0f msg/s, served %d of %d", res.Throughput(), res.Served, j.conns)
 	// Latency only if there were round trips: a server may starve all.
 	if res.Latency.Count() > 0 {
@@ -145,6 +153,7 @@ func (r *runner) echo(ctx context.Context, j *job, srv *serverproc.Server) ([]re
 			j.result(ms[3], float64(p99)/float64(p50)))
 		summary += fmt.Sprintf(", p50 %.0fµs, p99 %.0fµs", micros(p50), micros(p99))
 	}
+	rs = append(rs, j.result(ms[4], float64(res.Served)))
 	return rs, summary, nil
 }
 
