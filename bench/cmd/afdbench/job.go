@@ -72,7 +72,7 @@ func (j *job) metrics() []metric {
 	case wlIdle:
 		return []metric{{report.RSSPerConn, "B"}, {report.GoMemPerConn, "B"}, {report.HandlesPerConn, ""}}
 	case wlWineRequests:
-		return []metric{{report.RequestsPerMsg, "req"}}
+		return []metric{{report.RequestsPerMsg, "req/msg"}}
 	}
 	panic("unknown workload " + j.workload)
 }

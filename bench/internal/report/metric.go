@@ -32,7 +32,7 @@ var metricLabels = map[string]string{
 	Throughput: "throughput", P50: "p50", P99: "p99", Tail: "p99/p50",
 	Served: "served", ConnsPerSec: "rate", RSSPerConn: "RSS/conn",
 	GoMemPerConn: "heap+stack/conn", HandlesPerConn: "handles/conn",
-	RequestsPerMsg: "wineserver req/msg",
+	RequestsPerMsg: "wineserver",
 }
 
 // metricLabel returns the column title of metric.
