@@ -49,21 +49,36 @@ type loop struct {
 	conns    map[sock.Handle]*conn
 	open     atomic.Int64 // len(conns), for Conns from other goroutines
 	stopping atomic.Bool
-	done     chan error // run's result
+	done     chan struct{} // closed when run has returned, with err
+	err      error
 }
 
 // Serve listens on cfg.Addr and serves cfg.Mode on a loop that waits with
 // m. The loop is single-threaded by design: cfg.Loops is ignored.
 func Serve(cfg harness.Config, m Method) (*harness.Server, error) {
+	l, addr, err := start(cfg, m)
+	if err != nil {
+		return nil, err
+	}
+	return &harness.Server{
+		Addr:  net.TCPAddrFromAddrPort(addr),
+		Conns: func() int { return int(l.open.Load()) },
+		Stop:  l.stop,
+	}, nil
+}
+
+// start listens and starts the loop; it returns the loop and the address
+// it listens on.
+func start(cfg harness.Config, m Method) (*loop, netip.AddrPort, error) {
 	tcp, err := net.ResolveTCPAddr("tcp", cfg.Addr)
 	if err != nil {
-		return nil, fmt.Errorf("winloop: address %s: %w", cfg.Addr, err)
+		return nil, netip.AddrPort{}, fmt.Errorf("winloop: address %s: %w", cfg.Addr, err)
 	}
 	l := &loop{
 		mode:  cfg.Mode,
 		buf:   make([]byte, readBufferSize),
 		conns: make(map[sock.Handle]*conn),
-		done:  make(chan error, 1),
+		done:  make(chan struct{}),
 	}
 	if m == Select {
 		l.w = newSelectWaiter()
@@ -73,25 +88,25 @@ func Serve(cfg harness.Config, m Method) (*harness.Server, error) {
 	ap := tcp.AddrPort() // an IPv4 address comes as IPv4-mapped IPv6
 	ln, addr, err := sock.ListenOn(netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()), false)
 	if err != nil {
-		return nil, fmt.Errorf("winloop: listen %s: %w", cfg.Addr, err)
+		return nil, netip.AddrPort{}, fmt.Errorf("winloop: listen %s: %w", cfg.Addr, err)
 	}
 	l.ln = ln
 	l.wake, l.wakeAddr, err = sock.BindOn(netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, 0, 0, 1}), 0))
 	if err != nil {
 		sock.Close(ln)
-		return nil, fmt.Errorf("winloop: wake-up socket: %w", err)
+		return nil, netip.AddrPort{}, fmt.Errorf("winloop: wake-up socket: %w", err)
 	}
 	l.w.set(l.ln, true, false)
 	l.w.set(l.wake, true, false)
-	go func() { l.done <- l.run() }()
-	return &harness.Server{
-		Addr:  net.TCPAddrFromAddrPort(addr),
-		Conns: func() int { return int(l.open.Load()) },
-		Stop:  l.stop,
-	}, nil
+	go func() {
+		l.err = l.run()
+		close(l.done)
+	}()
+	return l, addr, nil
 }
 
-// run waits and serves until stop, then closes every socket.
+// run waits and serves until stop, then closes the connections and the
+// listener.
 func (l *loop) run() error {
 	runtime.LockOSThread()
 	defer l.closeAll()
@@ -211,26 +226,24 @@ func (l *loop) close(c *conn) {
 	l.open.Add(-1)
 }
 
-// closeAll closes every connection, the listener and the wake-up socket.
+// closeAll closes every connection and the listener.
 func (l *loop) closeAll() {
 	for _, c := range l.conns {
 		l.close(c)
 	}
 	sock.Close(l.ln)
-	sock.Close(l.wake)
 }
 
-// stop makes the loop stop, wakes it and waits until it has closed every
-// socket.
+// stop makes the loop stop, wakes it and waits until it has closed the
+// connections and the listener. It closes the wake-up socket itself,
+// last: the loop may see stopping and finish before the datagram is sent,
+// and must not close the socket under it.
 func (l *loop) stop() error {
 	l.stopping.Store(true)
-	select {
-	case err := <-l.done: // the loop ended by itself, on an error
-		return err
-	default:
-	}
 	if err := sock.SendDatagram(l.wake, []byte{0}, l.wakeAddr); err != nil {
 		return fmt.Errorf("winloop: wake the loop: %w", err)
 	}
-	return <-l.done
+	<-l.done
+	sock.Close(l.wake)
+	return l.err
 }

@@ -185,3 +185,28 @@ func TestSink(t *testing.T) {
 		waitConns(t, srv, 0)
 	})
 }
+
+// TestStopAfterLoopEnded stops a loop that saw the stop request and
+// ended before stop sent its wake-up datagram: stop must still succeed.
+func TestStopAfterLoopEnded(t *testing.T) {
+	for _, m := range []Method{WSAPoll, Select} {
+		l, addr, err := start(harness.Config{Addr: "127.0.0.1:0", Mode: harness.Echo}, m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		l.stopping.Store(true)
+		// A connection is an event, after which the loop sees stopping;
+		// the dial fails if the loop saw it before waiting.
+		if c, err := net.DialTimeout("tcp", addr.String(), timeout); err == nil {
+			defer c.Close()
+		}
+		select {
+		case <-l.done:
+		case <-time.After(timeout):
+			t.Fatalf("%v: the loop did not end on an event after the stop request", m)
+		}
+		if err := l.stop(); err != nil {
+			t.Errorf("%v: stop after the loop ended: %v", m, err)
+		}
+	}
+}
