@@ -11,10 +11,11 @@
 //	go run ./cmd/afdbench [-quick] [-platforms linux,wine] [-contenders evloop,gonet]
 //	    [-workloads echo,stream,churn,idle,wine-requests,micro] [-out DIR] [-md FILE]
 //
-// -quick runs every workload briefly, writes to a temporary folder and
-// leaves BENCHMARKS.md alone: it checks that every contender builds,
-// starts, echoes the right bytes and exits cleanly, and fails only if one
-// does not, never on timing. Progress goes to stderr. The exit status is 1
+// -quick runs every workload briefly, but the micro-benchmarks unless
+// -workloads names them, writes to a temporary folder and leaves
+// BENCHMARKS.md alone: it checks that every contender builds, starts,
+// echoes the right bytes and exits cleanly, and fails only if one does
+// not, never on timing. Progress goes to stderr. The exit status is 1
 // if any contender failed, 2 on bad usage.
 package main
 
@@ -75,7 +76,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	quick := fs.Bool("quick", false, "run briefly, to check that every contender works; write to a temporary folder, leave BENCHMARKS.md alone")
 	platforms := fs.String("platforms", defaultPlatforms(), "comma-separated `platforms`: the host's GOOS, and wine on linux")
 	cs := fs.String("contenders", strings.Join(names, ","), "comma-separated `contenders`")
-	workloads := fs.String("workloads", strings.Join(allWorkloads, ","), "comma-separated `workloads`")
+	workloads := fs.String("workloads", "", "comma-separated `workloads` (default: all; with -quick, all but micro)")
 	out := fs.String("out", "", "output `folder` (default: bench/results; with -quick, a temporary folder)")
 	md := fs.String("md", "", "BENCHMARKS.md `file` to regenerate (default: the repository's, unless -quick; \"-\" for none)")
 	cache := fs.String("cache", defaultCache(), "`folder` prepared by scripts/setup.sh, holding the Wine prefix")
@@ -113,6 +114,9 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 		}
 		opts.Contenders = append(opts.Contenders, c)
 	}
+	if *workloads == "" {
+		*workloads = strings.Join(defaultWorkloads(*quick), ",")
+	}
 	for _, w := range splitList(*workloads) {
 		if !slices.Contains(allWorkloads, w) {
 			return fail("-workloads: unknown workload %q (known: %s)", w, strings.Join(allWorkloads, ", "))
@@ -127,6 +131,16 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 		opts.Markdown = filepath.Join(filepath.Dir(dir), "BENCHMARKS.md")
 	}
 	return opts, nil
+}
+
+// defaultWorkloads is every workload, but in quick mode the
+// micro-benchmarks: their own quick run takes about a minute under Wine,
+// and package micro's tests check them.
+func defaultWorkloads(quick bool) []string {
+	if quick {
+		return slices.DeleteFunc(slices.Clone(allWorkloads), func(w string) bool { return w == wlMicro })
+	}
+	return allWorkloads
 }
 
 // splitList splits a comma-separated list, dropping empty items.

@@ -206,6 +206,13 @@ func TestParseFlags(t *testing.T) {
 	if !slices.Equal(names, []string{"gonet", "evloop"}) || !slices.Equal(opts.Workloads, []string{"echo", "idle"}) {
 		t.Errorf("contenders %v, workloads %v", names, opts.Workloads)
 	}
+	quick, err := parseFlags([]string{"-quick"}, &stderr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slices.Contains(quick.Workloads, wlMicro) || !slices.Contains(quick.Workloads, wlEcho) {
+		t.Errorf("-quick runs %v, want all but micro", quick.Workloads)
+	}
 	if opts.Markdown != "" || opts.Settings.IdleConns != quickSettings.IdleConns {
 		t.Errorf("-quick: markdown %q, idle conns %d; want none and %d", opts.Markdown, opts.Settings.IdleConns, quickSettings.IdleConns)
 	}
@@ -217,8 +224,8 @@ func TestParseFlags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if filepath.Base(full.Markdown) != "BENCHMARKS.md" || full.Settings.IdleConns != 10_000 {
-		t.Errorf("full run: markdown %q, idle conns %d", full.Markdown, full.Settings.IdleConns)
+	if filepath.Base(full.Markdown) != "BENCHMARKS.md" || full.Settings.IdleConns != 10_000 || !slices.Equal(full.Workloads, allWorkloads) {
+		t.Errorf("full run: markdown %q, idle conns %d, workloads %v", full.Markdown, full.Settings.IdleConns, full.Workloads)
 	}
 
 	for _, bad := range [][]string{{"-contenders", "nosuch"}, {"-workloads", "nosuch"}, {"extra"}} {
