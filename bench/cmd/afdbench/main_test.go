@@ -234,3 +234,57 @@ func TestParseFlags(t *testing.T) {
 		}
 	}
 }
+
+// TestEndToEndWine runs the test server as a Windows binary under Wine,
+// with the wineserver request count, where Wine is set up
+// (scripts/setup.sh).
+func TestEndToEndWine(t *testing.T) {
+	if testing.Short() {
+		t.Skip("Wine is slow to start: not in -short mode")
+	}
+	if runtime.GOOS != "linux" {
+		t.Skip("Wine runs on linux only")
+	}
+	p, err := newPlatform("wine", defaultCache())
+	if err != nil {
+		t.Skipf("no Wine: %v", err)
+	}
+	if err := p.Wine.StartServer(); err != nil {
+		t.Fatal(err)
+	}
+	opts := testOptions(t)
+	opts.Platforms = []string{"wine"}
+	opts.Cache = defaultCache()
+	opts.Contenders = []contenders.Contender{testContenders[0]}
+	opts.Contenders[0].GOOS = []string{"windows"}
+	opts.Workloads = []string{wlEcho, wlWineRequests}
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), opts, &stdout, &stderr); code != 0 {
+		t.Fatalf("run = %d, want 0\nstdout:\n%s\nstderr:\n%s", code, &stdout, &stderr)
+	}
+	f, err := os.Open(filepath.Join(opts.Out, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rec, err := report.ReadJSON(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Machine.Wine == "" {
+		t.Error("the machine record lacks the Wine version")
+	}
+	var perMsg []float64
+	for _, r := range rec.Results {
+		if r.Platform != "wine" {
+			t.Errorf("result on platform %q, want wine", r.Platform)
+		}
+		if r.Metric == report.RequestsPerMsg {
+			perMsg = append(perMsg, r.Value)
+		}
+	}
+	// An echo costs the server at least a receive and a send.
+	if len(perMsg) != 1 || perMsg[0] < 2 {
+		t.Errorf("wineserver requests per message: %v, want one figure of 2 or more", perMsg)
+	}
+}
