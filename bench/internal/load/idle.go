@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -14,7 +15,7 @@ import (
 // MessageSize-byte round trip on each, so that the server has surely
 // accepted and served all of them, then returns them open and idle; the
 // caller closes them. progress, if not nil, gets the number of
-// connections opened, then the number checked.
+// connections opened, then the number checked, n at the end of each.
 func OpenIdle(ctx context.Context, addr string, n int, progress func(stage string, done int)) ([]net.Conn, error) {
 	var dialProgress func(int)
 	if progress != nil {
@@ -36,6 +37,7 @@ func OpenIdle(ctx context.Context, addr string, n int, progress func(stage strin
 		wg      sync.WaitGroup
 		errOnce sync.Once
 		runErr  error
+		checked atomic.Int64
 		sem     = make(chan struct{}, dialParallel)
 	)
 	for i, c := range conns {
@@ -44,10 +46,12 @@ func OpenIdle(ctx context.Context, addr string, n int, progress func(stage strin
 			defer func() { <-sem }()
 			if err := pingOnce(c, uint64(i)); err != nil {
 				errOnce.Do(func() { runErr = fmt.Errorf("idle: connection %d: %w", i, err) })
+				return
 			}
+			checked.Add(1)
 		})
 		if progress != nil && (i+1)%1000 == 0 {
-			progress("checked", i+1)
+			progress("checked", int(checked.Load()))
 		}
 	}
 	wg.Wait()
@@ -57,6 +61,9 @@ func OpenIdle(ctx context.Context, addr string, n int, progress func(stage strin
 	if runErr != nil {
 		closeAll(conns)
 		return nil, runErr
+	}
+	if progress != nil {
+		progress("checked", n)
 	}
 	return conns, nil
 }
