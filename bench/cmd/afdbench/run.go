@@ -36,20 +36,9 @@ func run(ctx context.Context, opts *options, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "afdbench: %v\n", err)
 		return 1
 	}
-	var platforms []*platform
-	withWine := false
-	for _, name := range opts.Platforms {
-		p, err := newPlatform(name, opts.Cache)
-		if err != nil {
-			return fatal(err)
-		}
-		if p.Wine != nil {
-			withWine = true
-			if err := p.Wine.StartServer(); err != nil {
-				return fatal(err)
-			}
-		}
-		platforms = append(platforms, p)
+	platforms, withWine, err := preparePlatforms(opts.Platforms, opts.Cache)
+	if err != nil {
+		return fatal(err)
 	}
 	binDir, err := os.MkdirTemp("", "afdbench-bin-")
 	if err != nil {
@@ -86,18 +75,9 @@ func run(ctx context.Context, opts *options, stdout, stderr io.Writer) int {
 	}
 	var microErr error
 	if withMicro && ctx.Err() == nil {
-		prog.begin(microEstimate(opts.Quick, platforms), "micro-benchmarks of the poller")
-		rs, err := micro.Run(ctx, micro.Options{
-			Quick: opts.Quick, Platforms: opts.Platforms, Root: filepath.Dir(opts.ModuleDir), Cache: opts.Cache,
-			Progress: prog.note,
-		})
+		var rs []result.Result
+		rs, microErr = r.micro(ctx, opts, microEstimate(opts.Quick, platforms))
 		results = append(results, rs...)
-		if err != nil {
-			microErr = fmt.Errorf("micro-benchmarks: %w", err)
-			prog.end("FAILED: %v", microErr)
-		} else {
-			prog.end("%d figures", len(rs))
-		}
 	}
 	if err := ctx.Err(); err != nil {
 		fmt.Fprintf(stderr, "afdbench: interrupted (%v): writing what was measured\n", err)
@@ -128,6 +108,47 @@ func run(ctx context.Context, opts *options, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// preparePlatforms returns the platforms called names, with their Wine
+// servers started, and whether one of them is Wine.
+func preparePlatforms(names []string, cache string) ([]*platform, bool, error) {
+	var (
+		platforms []*platform
+		withWine  bool
+	)
+	for _, name := range names {
+		p, err := newPlatform(name, cache)
+		if err != nil {
+			return nil, false, err
+		}
+		if p.Wine != nil {
+			withWine = true
+			if err := p.Wine.StartServer(); err != nil {
+				return nil, false, err
+			}
+		}
+		platforms = append(platforms, p)
+	}
+	return platforms, withWine, nil
+}
+
+// micro runs the poller micro-benchmarks on opts' platforms. Their
+// results may carry errors of their own (Go's net UDP under Wine); the
+// error is for a run that could not be done.
+func (r *runner) micro(ctx context.Context, opts *options, estimate float64) ([]result.Result, error) {
+	r.progress.begin(estimate, "micro-benchmarks of the poller")
+	rs, err := micro.Run(ctx, micro.Options{
+		Quick: opts.Quick, Platforms: opts.Platforms, Root: filepath.Dir(opts.ModuleDir), Cache: opts.Cache,
+		Progress: r.progress.note,
+	})
+	if err != nil {
+		err = fmt.Errorf("micro-benchmarks: %w", err)
+		r.progress.end("FAILED: %v", err)
+		return rs, err
+	}
+	r.progress.end("%d figures", len(rs))
+	return rs, nil
 }
 
 // runGroup builds g's server and runs its jobs. It returns their results
