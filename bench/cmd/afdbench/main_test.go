@@ -288,3 +288,14 @@ func TestEndToEndWine(t *testing.T) {
 		t.Errorf("wineserver requests per message: %v, want one figure of 2 or more", perMsg)
 	}
 }
+
+func TestCheckFDLimit(t *testing.T) {
+	if err := checkFDLimit(10); err != nil {
+		t.Errorf("10 connections: %v", err)
+	}
+	if runtime.GOOS != "windows" {
+		if err := checkFDLimit(1 << 40); err == nil {
+			t.Error("2^40 connections: no error")
+		}
+	}
+}

@@ -185,6 +185,9 @@ func micros(d time.Duration) float64 { return float64(d) / float64(time.Microsec
 // idle runs the idle workload: the server's stats before and after
 // opening j.conns connections, per connection.
 func (r *runner) idle(ctx context.Context, j *job, srv *serverproc.Server) ([]result.Result, string, error) {
+	if err := checkFDLimit(j.conns); err != nil {
+		return nil, "", err
+	}
 	before, err := srv.Stats(statsTimeout)
 	if err != nil {
 		return nil, "", err
