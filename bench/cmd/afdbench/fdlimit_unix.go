@@ -18,7 +18,7 @@ func checkFDLimit(n int) error {
 	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
 		return fmt.Errorf("RLIMIT_NOFILE: %w", err)
 	}
-	if uint64(n+fdMargin) > lim.Cur {
+	if uint64(n+fdMargin) > uint64(lim.Cur) { // int64 on the BSDs
 		return fmt.Errorf("%d connections need more file descriptors than RLIMIT_NOFILE allows (%d): raise the hard limit (ulimit -Hn)", n, lim.Cur)
 	}
 	return nil
