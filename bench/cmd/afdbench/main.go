@@ -10,12 +10,15 @@
 //
 //	go run ./cmd/afdbench [-quick] [-platforms linux,wine] [-contenders evloop,gonet]
 //	    [-workloads echo,stream,churn,idle,wine-requests,micro] [-out DIR] [-md FILE]
+//	go run ./cmd/afdbench -from results/results.json
 //
 // -quick runs every workload briefly, but the micro-benchmarks unless
 // -workloads names them, writes to a temporary folder and leaves
 // BENCHMARKS.md alone: it checks that every contender builds, starts,
 // echoes the right bytes and exits cleanly, and fails only if one does
-// not, never on timing. Progress goes to stderr. The exit status is 1
+// not, never on timing. -from writes the outputs again from the
+// results.json of an earlier run, after a change to the report, without
+// measuring. Progress goes to stderr. The exit status is 1
 // if any contender failed, 2 on bad usage.
 package main
 
@@ -40,6 +43,9 @@ func main() {
 	if err != nil {
 		os.Exit(2)
 	}
+	if opts.From != "" {
+		os.Exit(rewrite(opts, os.Stdout, os.Stderr))
+	}
 	os.Exit(run(ctx, opts, os.Stdout, os.Stderr))
 }
 
@@ -62,6 +68,9 @@ type options struct {
 	Settings settings
 	// ModuleDir is the bench module's root.
 	ModuleDir string
+	// From, if set, is the results.json of an earlier run to write the
+	// outputs from again, measuring nothing.
+	From string
 }
 
 // parseFlags turns the command line into options; it reports errors on
@@ -80,6 +89,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	out := fs.String("out", "", "output `folder` (default: bench/results; with -quick, a temporary folder)")
 	md := fs.String("md", "", "BENCHMARKS.md `file` to regenerate (default: the repository's, unless -quick; \"-\" for none)")
 	cache := fs.String("cache", defaultCache(), "`folder` prepared by scripts/setup.sh, holding the Wine prefix")
+	from := fs.String("from", "", "measure nothing: write the outputs again from the results.json `file` of an earlier run")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -101,6 +111,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 		Out:       *out,
 		Cache:     *cache,
 		Command:   commandLine(args),
+		From:      *from,
 		Settings:  fullSettings,
 		ModuleDir: dir,
 	}

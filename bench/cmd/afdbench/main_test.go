@@ -146,6 +146,26 @@ func TestEndToEnd(t *testing.T) {
 	if !bytes.Contains(md, []byte("](echo-throughput-"+runtime.GOOS+".svg)")) {
 		t.Errorf("BENCHMARKS.md does not show the throughput plot:\n%s", md)
 	}
+
+	// -from writes the same outputs again from results.json.
+	again := *opts
+	again.From = filepath.Join(opts.Out, "results.json")
+	again.Out = t.TempDir()
+	again.Markdown = filepath.Join(again.Out, "BENCHMARKS.md")
+	var stdout2 bytes.Buffer
+	if code := rewrite(&again, &stdout2, &stderr); code != 0 {
+		t.Fatalf("rewrite = %d\n%s", code, &stderr)
+	}
+	if stdout2.String() != stdout.String() {
+		t.Errorf("-from printed another table:\n%s\nwant:\n%s", &stdout2, &stdout)
+	}
+	md2, err := os.ReadFile(again.Markdown)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(md2, []byte("### echo, 1,000 connections")) {
+		t.Errorf("-from BENCHMARKS.md lacks the echo tables:\n%s", md2)
+	}
 }
 
 func TestEndToEndBrokenContender(t *testing.T) {

@@ -95,3 +95,23 @@ func writeFile(path string, write func(io.Writer) error) error {
 	}
 	return nil
 }
+
+// rewrite writes the outputs of the run recorded in opts.From again, into
+// opts.Out and opts.Markdown, and returns the exit status.
+func rewrite(opts *options, stdout, stderr io.Writer) int {
+	data, err := os.ReadFile(opts.From)
+	if err != nil {
+		fmt.Fprintf(stderr, "afdbench: %v\n", err)
+		return 1
+	}
+	rec, err := report.ReadJSON(bytes.NewReader(data))
+	if err != nil {
+		fmt.Fprintf(stderr, "afdbench: %s: %v\n", opts.From, err)
+		return 1
+	}
+	if err := writeOutputs(rec, opts, stdout, stderr); err != nil {
+		fmt.Fprintf(stderr, "afdbench: %v\n", err)
+		return 1
+	}
+	return 0
+}

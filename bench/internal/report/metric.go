@@ -1,5 +1,7 @@
 package report
 
+import "strings"
+
 // Metric names, as the driver records them in result.Result.Metric.
 const (
 	Throughput     = "throughput"       // echo: msg/s; stream: MB/s
@@ -15,17 +17,27 @@ const (
 )
 
 // lowerIsBetter lists the metrics where a smaller figure is the better
-// one; for the others, and the micro-benchmarks' unknown ones unless
-// listed, larger is better.
+// one, the micro-benchmarks' included; for the others larger is better.
 var lowerIsBetter = map[string]bool{
 	P50: true, P99: true, Tail: true,
 	RSSPerConn: true, GoMemPerConn: true, HandlesPerConn: true,
 	RequestsPerMsg: true,
 	"ns_per_op":    true, "allocs_per_op": true, "bytes_per_op": true,
+	"ns_ratio_to_100": true, "allocs_per_event": true,
+	"requests_per_event": true, "own_requests_per_event": true,
 }
 
 // LowerIsBetter reports whether a smaller value of metric is better.
-func LowerIsBetter(metric string) bool { return lowerIsBetter[metric] }
+// Breakdowns ("requests_per_event/select") go the way of their total.
+func LowerIsBetter(metric string) bool {
+	total, _, _ := strings.Cut(metric, "/")
+	return lowerIsBetter[total]
+}
+
+// IsBreakdown reports whether metric is one part of a total, such as the
+// wineserver requests of one name ("requests_per_event/select"): the
+// tables leave those to results.csv and results.json.
+func IsBreakdown(metric string) bool { return strings.Contains(metric, "/") }
 
 // metricLabels are the column titles of the known metrics.
 var metricLabels = map[string]string{

@@ -78,6 +78,20 @@ func TestTables(t *testing.T) {
 	}
 }
 
+func TestTablesLeaveOutBreakdowns(t *testing.T) {
+	rs := []result.Result{
+		{Platform: "wine", Workload: "micro/tcp-ping", Contender: "afd-poll", Metric: "requests_per_event", Value: 9},
+		{Platform: "wine", Workload: "micro/tcp-ping", Contender: "afd-poll", Metric: "requests_per_event/select", Value: 3},
+	}
+	tables := Tables(rs, Baseline)
+	if len(tables) != 1 || !reflect.DeepEqual(tables[0].Metrics, []string{"requests_per_event"}) {
+		t.Errorf("tables %+v, want one with the total only", tables)
+	}
+	if !LowerIsBetter("requests_per_event/select") || LowerIsBetter("events_per_sec") {
+		t.Error("LowerIsBetter: breakdowns should follow their total; events per second are better higher")
+	}
+}
+
 func TestWriteText(t *testing.T) {
 	var buf bytes.Buffer
 	if err := WriteText(&buf, Tables(sample, Baseline), Baseline); err != nil {

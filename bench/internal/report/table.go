@@ -63,8 +63,9 @@ func (t *Table) Header(i int) string {
 
 // Tables arranges rs into tables, in the order their workloads,
 // connection counts, metrics and contenders first appear in rs, with each
-// figure's ratio to baseline's.
+// figure's ratio to baseline's. Breakdowns (see IsBreakdown) are left out.
 func Tables(rs []result.Result, baseline string) []Table {
+	rs = slices.DeleteFunc(slices.Clone(rs), func(r result.Result) bool { return IsBreakdown(r.Metric) })
 	ratios := Ratios(rs, baseline)
 	type tableKey struct {
 		workload string
