@@ -200,6 +200,20 @@ func TestEndToEndBrokenContender(t *testing.T) {
 	}
 }
 
+func TestEndToEndUnsupportedContradictsRegistry(t *testing.T) {
+	opts := testOptions(t)
+	opts.Contenders = testContenders[:1]
+	opts.Workloads = []string{wlStream}
+	t.Setenv("AFDBENCH_TEST_UNSUPPORTED", "1")
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), opts, &stdout, &stderr); code != 1 {
+		t.Fatalf("run with a server that exits 2 = %d, want 1", code)
+	}
+	if !strings.Contains(stdout.String(), "though the registry says it runs on "+runtime.GOOS) {
+		t.Errorf("the table does not report the contradiction:\n%s", &stdout)
+	}
+}
+
 func TestEndToEndBuildFailure(t *testing.T) {
 	opts := testOptions(t)
 	opts.Contenders = []contenders.Contender{{Name: "missing", Package: "./cmd/afdbench/testdata/nosuchserver", GOOS: []string{runtime.GOOS}}}

@@ -27,10 +27,6 @@ const (
 	acceptTimeout = 60 * time.Second
 )
 
-// errUnsupported marks a job skipped because its server does not run on
-// the platform.
-var errUnsupported = errors.New("not supported on this platform")
-
 // runner runs jobs.
 type runner struct {
 	set      settings
@@ -38,19 +34,19 @@ type runner struct {
 }
 
 // run runs j against a fresh server started from the binary bin and
-// returns its results and a summary for the progress; failed results if
-// the server did not start, answered wrong, or did not exit cleanly after
-// quit; errUnsupported if the server says its contender does not run on
-// the platform. The job is bounded in time: a stuck server is killed and
-// its job fails.
-func (r *runner) run(ctx context.Context, j *job, bin string) ([]result.Result, string, error) {
+// returns its results and a summary for the progress: failed results if
+// the server did not start (a server that says its contender does not
+// run here contradicts the registry), answered wrong, or did not exit
+// cleanly after quit. The job is bounded in time: a stuck server is
+// killed and its job fails.
+func (r *runner) run(ctx context.Context, j *job, bin string) ([]result.Result, string) {
 	ctx, cancel := context.WithTimeout(ctx, jobTimeout(j))
 	defer cancel()
 	var tracer *winetrace.Tracer
 	if j.workload == wlWineRequests {
 		t, err := startTracer(ctx, j.platform.Wine)
 		if err != nil {
-			return j.failed(err), "FAILED: " + err.Error(), nil
+			return j.failed(err), "FAILED: " + err.Error()
 		}
 		tracer = t
 		defer func() {
@@ -63,10 +59,10 @@ func (r *runner) run(ctx context.Context, j *job, bin string) ([]result.Result, 
 	}
 	srv, err := serverproc.Start(j.platform.command(bin, "-addr", "127.0.0.1:0", "-mode", j.mode()), readyTimeout)
 	if errors.Is(err, serverproc.ErrUnsupported) {
-		return nil, "", errUnsupported
+		err = fmt.Errorf("%w, though the registry says it runs on %s", err, j.platform.GOOS)
 	}
 	if err != nil {
-		return j.failed(err), "FAILED: " + err.Error(), nil
+		return j.failed(err), "FAILED: " + err.Error()
 	}
 	defer srv.Kill()
 	rs, summary, err := r.measure(ctx, j, srv, tracer)
@@ -75,15 +71,15 @@ func (r *runner) run(ctx context.Context, j *job, bin string) ([]result.Result, 
 		if tail := strings.TrimSpace(srv.Stderr()); tail != "" {
 			err = fmt.Errorf("%w; server stderr: %s", err, tail)
 		}
-		return j.failed(err), "FAILED: " + err.Error(), nil
+		return j.failed(err), "FAILED: " + err.Error()
 	}
 	if err := srv.Quit(quitTimeout); err != nil {
 		// The figures were measured, but the server is broken: they
 		// go to the progress only.
 		err = fmt.Errorf("after the workload: %w", err)
-		return j.failed(err), summary + "; FAILED: " + err.Error(), nil
+		return j.failed(err), summary + "; FAILED: " + err.Error()
 	}
-	return rs, summary, nil
+	return rs, summary
 }
 
 // jobTimeout bounds a job: well above its estimate, so that a slow

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -170,16 +169,9 @@ func (r *runner) runGroup(ctx context.Context, g *group, moduleDir, binDir strin
 		rs     []result.Result
 		failed int
 	)
-	for i, j := range g.jobs {
+	for _, j := range g.jobs {
 		r.progress.begin(j.estimate, "%s", j)
-		jrs, summary, err := r.run(ctx, j, bin)
-		if errors.Is(err, errUnsupported) {
-			r.progress.end("skipped: %s does not run on %s", g.contender.Name, g.platform.Name)
-			for _, rest := range g.jobs[i+1:] {
-				r.progress.skip(rest.estimate)
-			}
-			return rs, failed
-		}
+		jrs, summary := r.run(ctx, j, bin)
 		r.progress.end("%s", summary)
 		if slices.ContainsFunc(jrs, func(r result.Result) bool { return r.Err != "" }) {
 			failed++

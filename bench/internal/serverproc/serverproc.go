@@ -18,8 +18,9 @@ import (
 )
 
 // ErrUnsupported is returned by Start when the server exits with
-// harness.ExitUnsupported: its contender does not run on this system.
-var ErrUnsupported = errors.New("contender does not run on this system")
+// harness.ExitUnsupported: its contender does not run on this system (or
+// it was started with flags it does not know, which exits the same).
+var ErrUnsupported = errors.New("server exited with status 2: its contender does not run on this system")
 
 // stderrTail is how much of a server's stderr is kept for error messages.
 const stderrTail = 4 << 10
@@ -80,7 +81,7 @@ func Start(cmd *exec.Cmd, timeout time.Duration) (*Server, error) {
 	if err != nil {
 		s.Kill()
 		if code := cmd.ProcessState.ExitCode(); code == harness.ExitUnsupported {
-			return nil, ErrUnsupported
+			return nil, fmt.Errorf("%w%s", ErrUnsupported, s.stderrNote())
 		}
 		return nil, err
 	}

@@ -2,7 +2,8 @@
 // Go's net, a goroutine per connection, speaking package harness's
 // protocol. With AFDBENCH_TEST_DAMAGE=1 in its environment it flips the
 // bits of the first byte of every read before echoing it: a broken
-// contender.
+// contender; with AFDBENCH_TEST_UNSUPPORTED=1 it says that it does not
+// run on this system.
 package main
 
 import (
@@ -15,6 +16,9 @@ import (
 )
 
 func main() {
+	if os.Getenv("AFDBENCH_TEST_UNSUPPORTED") == "1" {
+		harness.Unsupported()
+	}
 	damage := os.Getenv("AFDBENCH_TEST_DAMAGE") == "1"
 	harness.Main(func(cfg harness.Config) (*harness.Server, error) {
 		ln, err := net.Listen("tcp", cfg.Addr)
