@@ -41,7 +41,11 @@ HOST_PLATFORM := $(shell $(GO) env GOHOSTOS 2>/dev/null)/$(shell $(GO) env GOHOS
 WINE_ENV := PATH="$(WINE_BIN):$$PATH" GOOS=windows GOARCH=amd64
 
 # Steps of `make test`, run in this order; all run even if one fails.
-TEST_STEPS := vet test-native test-windows test-stress test-clients fmt-check
+TEST_STEPS := vet test-native test-windows test-stress test-clients test-bench fmt-check
+
+# The benchmark module (bench/, separate so that the library depends on
+# golang.org/x/sys alone) is vetted and tested with the library.
+MODULES := . bench
 
 .PHONY: help setup demo test $(TEST_STEPS) bench clean
 
@@ -51,9 +55,10 @@ help:
 	@echo "  make test          go vet (several platforms), native tests with -race,"
 	@echo "                     Windows tests (under Wine on Linux) with checkptr, gofmt check"
 	@echo "  make demo          run cmd/afdexplore as a Windows program (under Wine on Linux)"
-	@echo "  make bench         benchmarks, natively and as Windows binaries"
+	@echo "  make bench         afdbench: every contender, natively and as Windows binaries;"
+	@echo "                     writes bench/results/ and BENCHMARKS.md (about 15 minutes)"
 	@echo "  make clean         stop the prefix's wineserver and delete the Wine prefix"
-	@echo "  make vet | test-native | test-windows | test-stress | test-clients | fmt-check"
+	@echo "  make vet | test-native | test-windows | test-stress | test-clients | test-bench | fmt-check"
 	@echo "                     single steps of 'make test'"
 	@echo "Variables: GOTESTFLAGS='-v -run X' TIMEOUT=$(TIMEOUT) AFD_CACHE=$(AFD_CACHE)"
 	@echo "           SETUP_PACKAGES='curl wrk'"
@@ -88,7 +93,9 @@ vet:
 	for p in $(VET_PLATFORMS); do \
 		echo "==> go vet $$p"; \
 		if [ "$$p" = "$(HOST_PLATFORM)" ]; then cgo=$$($(GO) env CGO_ENABLED); else cgo=0; fi; \
-		GOOS=$${p%/*} GOARCH=$${p#*/} CGO_ENABLED=$$cgo $(GO) vet ./... || rc=1; \
+		for m in $(MODULES); do \
+			(cd "$(ROOT)/$$m" && GOOS=$${p%/*} GOARCH=$${p#*/} CGO_ENABLED=$$cgo $(GO) vet ./...) || rc=1; \
+		done; \
 	done; \
 	exit $$rc
 
@@ -132,6 +139,24 @@ test-clients:
 	cd "$(ROOT)" && bash scripts/real-clients-redis.sh
 	cd "$(ROOT)" && bash scripts/real-clients-echo.sh
 
+# The parts of bench/ that run as Windows programs under Wine: the
+# contender servers and their harness (afdbench, the client and the reports
+# run on the host).
+BENCH_SERVER_PKGS := ./servers/... ./internal/harness/...
+
+# The benchmark module's tests, then afdbench -quick: every contender
+# built, started and checked on every workload, briefly. It fails on a
+# broken contender, never on timing.
+test-bench:
+	@echo "==> bench: go test -race ($(HOST_PLATFORM))"
+	cd "$(ROOT)/bench" && $(GO) test -race -count=1 -timeout $(TIMEOUT) $(GOTESTFLAGS) ./...
+ifeq ($(HOST),linux)
+	@echo "==> bench: the servers' tests, windows/amd64 under Wine (checkptr)"
+	cd "$(ROOT)/bench" && $(WINE_ENV) $(GO) test -count=1 -timeout $(TIMEOUT) -gcflags=all=-d=checkptr $(GOTESTFLAGS) $(BENCH_SERVER_PKGS)
+endif
+	@echo "==> afdbench -quick"
+	cd "$(ROOT)/bench" && $(GO) run ./cmd/afdbench -quick -cache "$(AFD_CACHE)"
+
 fmt-check:
 	@echo "==> gofmt -l"
 	@cd "$(ROOT)"; files=$$($(GOFMT) -l .); \
@@ -140,14 +165,14 @@ fmt-check:
 		echo "$$files" >&2; exit 1; \
 	fi
 
-# Placeholder: a later change replaces this with real comparisons.
+# The comparison of issue-grade record: every contender on every workload,
+# natively and (on Linux) as Windows binaries under Wine, about 15 minutes.
+# Writes bench/results/ (CSV, JSON, SVG plots) and regenerates BENCHMARKS.md,
+# keeping its hand-written analysis. BENCHFLAGS passes afdbench flags, e.g.
+# BENCHFLAGS='-platforms linux -workloads echo'.
+BENCHFLAGS ?=
 bench: setup
-	@echo "==> benchmarks ($(HOST_PLATFORM))"
-	cd "$(ROOT)" && $(GO) test -run '^$$' -bench . -benchmem -timeout $(TIMEOUT) $(GOTESTFLAGS) ./...
-ifeq ($(HOST),linux)
-	@echo "==> benchmarks windows/amd64 under Wine"
-	cd "$(ROOT)" && $(WINE_ENV) $(GO) test -run '^$$' -bench . -benchmem -timeout $(TIMEOUT) $(GOTESTFLAGS) ./...
-endif
+	cd "$(ROOT)/bench" && $(GO) run ./cmd/afdbench -cache "$(AFD_CACHE)" $(BENCHFLAGS)
 
 clean:
 ifeq ($(HOST),linux)
