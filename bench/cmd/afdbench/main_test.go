@@ -130,12 +130,12 @@ func TestEndToEnd(t *testing.T) {
 	if len(svgs) < 4 {
 		t.Errorf("plots: %v, want echo throughput, p50, p99, served and idle", svgs)
 	}
-	for _, s := range []string{"echo, 1,000 connections", "copy", "(1.00x)"} {
+	for _, s := range []string{"echo, 100 connections", "copy", "(1.00x)"} {
 		if !strings.Contains(stdout.String(), s) {
 			t.Errorf("stdout lacks %q:\n%s", s, &stdout)
 		}
 	}
-	if !strings.Contains(stderr.String(), "] "+runtime.GOOS+" copy echo, 1000 conns") {
+	if !strings.Contains(stderr.String(), "] "+runtime.GOOS+" copy echo, 100 conns") {
 		t.Errorf("progress lacks the echo step of copy:\n%s", &stderr)
 	}
 	md, err := os.ReadFile(opts.Markdown)
@@ -165,7 +165,7 @@ func TestEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Contains(md2, []byte("### echo, 1,000 connections")) {
+	if !bytes.Contains(md2, []byte("### echo, 100 connections")) {
 		t.Errorf("-from BENCHMARKS.md lacks the echo tables:\n%s", md2)
 	}
 }

@@ -21,8 +21,11 @@ type settings struct {
 }
 
 var (
+	// Quick mode leaves out 1,000 echo connections: under Wine a window of
+	// 400 ms is shorter than a server takes to answer them all once, so it
+	// would measure nothing; the full run records that scale.
 	quickSettings = settings{
-		EchoConns:    []int{1, 100, 1000},
+		EchoConns:    []int{1, 100},
 		Warmup:       100 * time.Millisecond,
 		Measure:      400 * time.Millisecond,
 		IdleConns:    200,
