@@ -9,45 +9,31 @@ import (
 	"github.com/goafd/afd/iocp"
 )
 
-// groupSize is how many sockets share one AFD device and its polls.
+// groupSize is how many sockets share one AFD device and its readiness
+// poll. Cancelling a poll scans every poll pending on its device, so one
+// device for all sockets makes cancellation cost grow with their number
+// (trio #1280); wepoll, mio and polling all settle on 32. A device here
+// carries one readiness poll and its members' watches.
 const groupSize = 32
 
 // A group is one AFD device and up to groupSize sockets, its members. The
-// group, not the socket, owns the polls, each a multi-handle AFD poll:
+// group owns the readiness poll of its members: one multi-handle AFD poll
+// asking, for every member that wants events, for what it wants (which
+// includes LOCAL_CLOSE). It is submitted when the update list is flushed
+// (at the start of a Wait) and, once it completes, every member it reports
+// is processed at once: events found together cost one ioctl, one result
+// and one dequeue. Members it does not report keep their state, and the
+// group is queued to be polled again. It is cancelled only when a member
+// comes to want what it does not ask for; its completion queues the group.
 //
-//   - ready asks, for every member that wants events, for what it wants
-//     plus LOCAL_CLOSE. It is submitted when the update list is flushed
-//     (at the start of a Wait) and, once it completes, every reported
-//     member is processed at once: events found together cost one ioctl,
-//     one result and one dequeue. It is cancelled when a member comes to
-//     want what it does not ask for; its completion queues the group to be
-//     polled again.
-//   - watch asks for LOCAL_CLOSE of every member and stays pending from
-//     the first Add to the last Delete. It is replaced on every Add and
-//     Delete, the new one submitted before the old one is cancelled, so
-//     that no member is ever left unwatched by a change of membership: a
-//     socket deleted and then closed is never named again, and a socket
-//     closed without Delete completes a poll whose packet drops it before
-//     the next flush names its handle value, which the system reuses at
-//     once (wepoll #34).
-//
-// Why not one poll for both: a member's closing completes every poll that
-// names it, and the readiness poll completes all the time, each time
-// leaving the members it did not report unwatched until it is submitted
-// again. The watch covers them meanwhile. Only the watch's own completion
-// on a close (a socket closed without Delete) leaves the others
-// unwatched; the group is then suspect, and before any of their handle
-// values is named again each member is checked to be a socket still
-// (SO_TYPE), which drops the members closed in that gap. Under Wine that
-// check matters: its server aborts when asked to poll a handle that names
-// an AFD device (which Wine implements as a socket without a descriptor).
-//
-// Pending polls per process are so at most two per group, plus old
-// watches whose cancellation has not been dequeued. Under Wine this is
-// what keeps Add, Modify and Delete flat as sockets grow: its server
-// walks every pending operation of the process on each cancellation and
-// on each result fetched. On Windows a cancellation scans the polls of
-// one device, a handful here.
+// Closing is watched per socket (see sockState), not per group: a socket
+// closing completes every poll that names it, so a poll naming several
+// members would, on one close, leave the others unwatched until it is
+// submitted again; a burst of closes without Delete would then go unseen,
+// and the next poll would name handle values that other sockets or
+// objects have already taken. With k polls for n sockets at least n-k of
+// such closes go unseen, whatever their layout: only a poll per socket
+// sees them all.
 type group struct {
 	dev     *afd.Device
 	members []*sockState
@@ -55,7 +41,7 @@ type group struct {
 	ready      *groupPoll // readiness poll in flight, or nil
 	cancelling bool       // ready has been cancelled
 
-	suspect  bool // the driver refused a poll: check the members
+	suspect  bool // the driver refused the readiness poll: check the members
 	inUpdate bool // on the poller's update list
 }
 
@@ -75,7 +61,7 @@ func (g *group) remove(s *sockState) {
 	s.g = nil
 }
 
-// pendingReady reports whether the member has readiness not yet delivered.
+// pendingReady reports whether a member has readiness not yet delivered.
 func (g *group) pendingReady() bool {
 	for _, s := range g.members {
 		if s.inReady {

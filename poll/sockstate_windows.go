@@ -6,22 +6,25 @@ import (
 	"github.com/goafd/afd"
 )
 
-// A sockState is one registered socket on Windows. It owns no poll of its
-// own: the polls belong to its group (see group), which names the socket
-// in its readiness poll while it wants events and in its watch poll from
-// Add to Delete.
+// A sockState is one registered socket on Windows. Its readiness is polled
+// by its group (see group); the socket owns one poll: watch, a one-handle
+// AFD poll asking for nothing but LOCAL_CLOSE, pending from Add to Delete,
+// so that closing the socket is seen whatever the group's poll is doing.
+// Handle values are reused at once: without it, a socket closed right
+// after a report would hide a new socket with the same handle value, or
+// the next poll of its group would name an object that is no socket.
 //
 // All fields are guarded by the poller's mutex.
 type sockState struct {
 	fd       uintptr        // the handle the caller registered
 	base     windows.Handle // its base provider socket, which AFD polls
 	key      uint64
-	interest Events // as registered, mode flags included
-	datagram bool   // a UDP socket: writability also reports WrBand
-	g        *group // nil once dropped
-	slot     int    // index in g.members
-	watch    *afd.Request
-	watching bool // watch is in flight
+	interest Events       // as registered, mode flags included
+	datagram bool         // a UDP socket: writability also reports WrBand
+	g        *group       // nil once dropped
+	slot     int          // index in g.members
+	watch    *afd.Request // the LOCAL_CLOSE poll
+	watching bool         // watch is in flight
 
 	// inPoll is set while the group's readiness poll in flight names the
 	// socket, asking for polling.

@@ -210,9 +210,10 @@ func (p *sysPoller) pollAgain(s *sockState) {
 	}
 }
 
-// check drops the members of a suspect group that are no longer sockets:
-// closed while no poll of the group named them, their handle values free
-// or reused by other objects. The caller names them next.
+// check drops the members of a group whose readiness poll the driver
+// refused that are no longer sockets: closed in a race with the watch
+// that would have dropped them, their handle values free or taken by
+// other objects. The caller polls the others next.
 func (p *sysPoller) check(g *group) {
 	g.suspect = false
 	// Backwards: drop moves the last member into the slot it empties.
@@ -311,6 +312,7 @@ func (p *sysPoller) completeWatch(s *sockState) {
 	if !p.fired(s, fired) {
 		return
 	}
+	p.queueGroup(s.g)
 	done, err := s.g.dev.Poll(s.watch)
 	switch {
 	case err != nil:
@@ -321,7 +323,6 @@ func (p *sysPoller) completeWatch(s *sockState) {
 		s.watching = true
 		p.inflight++
 	}
-	p.queueGroup(s.g)
 }
 
 // fired records the events a poll reported for s. It reports false when
@@ -354,11 +355,10 @@ func (p *sysPoller) queueGroup(g *group) {
 	}
 }
 
-// refresh brings the polls of g in line with its members: it checks a
-// suspect group, watches a group whose watch completed, and submits the
-// readiness poll, or cancels one that no longer covers what the members
-// want. A group with readiness not yet delivered waits: polling again
-// would only find it again.
+// refresh brings the readiness poll of g in line with its members: it
+// checks a suspect group, then submits the poll, or cancels one that no
+// longer covers what the members want. A group with readiness not yet
+// delivered waits: polling again would only find it again.
 func (p *sysPoller) refresh(g *group) {
 	if g.pendingReady() {
 		p.queueGroup(g)
@@ -371,6 +371,7 @@ func (p *sysPoller) refresh(g *group) {
 	case g.ready == nil:
 		p.submitReady(g)
 	case g.cancelling:
+		// Its completion queues the group again.
 	default:
 		for _, s := range g.members {
 			if !s.covered() {
