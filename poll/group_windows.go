@@ -38,8 +38,7 @@ type group struct {
 	dev     *afd.Device
 	members []*sockState
 
-	ready      *groupPoll // readiness poll in flight, or nil
-	cancelling bool       // ready has been cancelled
+	ready *groupPoll // readiness poll in flight, or nil
 
 	suspect  bool // the driver refused the readiness poll: check the members
 	inUpdate bool // on the poller's update list

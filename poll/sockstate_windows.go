@@ -31,6 +31,13 @@ type sockState struct {
 	inPoll  bool
 	polling afd.Events
 
+	// solo is the socket's own readiness poll, for interest that grew
+	// while the group's poll was pending (see pollSolo).
+	solo           *afd.Request
+	soloPending    bool
+	soloCancelling bool
+	soloPolling    afd.Events
+
 	// consumed holds, for an edge-triggered registration, the AFD events
 	// already reported and not watched again until rearmed. disabled is set
 	// once a one-shot registration has reported, until Modify.
@@ -50,10 +57,16 @@ func (s *sockState) wanted() afd.Events {
 	return afdInterest(s.interest) &^ s.consumed
 }
 
-// covered reports whether the readiness poll in flight asks for all that
+// covered reports whether the readiness polls in flight ask for all that
 // s wants: then a change of interest needs no new poll, and what the poll
 // reports beyond the interest is filtered at delivery.
 func (s *sockState) covered() bool {
 	w := s.wanted()
-	return w == 0 || (s.inPoll && w&^s.polling == 0)
+	return w == 0 || (s.inPoll && w&^s.polling == 0) || s.soloCovers(w)
+}
+
+// soloCovers reports whether the socket's own poll in flight asks for
+// all of w.
+func (s *sockState) soloCovers(w afd.Events) bool {
+	return s.soloPending && !s.soloCancelling && w&^s.soloPolling == 0
 }

@@ -132,6 +132,7 @@ func (p *sysPoller) modify(fd uintptr, key uint64, ev Events) error {
 	s.consumed, s.disabled = 0, false
 	s.ready = 0 // found under the old interest: the new poll tells afresh
 	p.pollAgain(s)
+	p.wakeIfReady()
 	return nil
 }
 
@@ -160,6 +161,7 @@ func (p *sysPoller) rearm(fd uintptr, ev Events) error {
 	}
 	s.consumed &^= a
 	p.pollAgain(s)
+	p.wakeIfReady()
 	return nil
 }
 
@@ -179,6 +181,10 @@ func (p *sysPoller) drop(s *sockState) {
 	if s.watching {
 		g.dev.Cancel(s.watch) // StatusNotFound: completed, its packet is on its way
 	}
+	if s.soloPending && !s.soloCancelling {
+		s.soloCancelling = true
+		g.dev.Cancel(s.solo)
+	}
 	g.remove(s)
 	p.groups.put(g)
 }
@@ -191,23 +197,20 @@ func (p *sysPoller) wakeIfReady() {
 	}
 }
 
-// pollAgain makes the group of s ask for what s wants now. A readiness
-// poll in flight that covers it is kept; one that does not is cancelled,
-// and its completion queues the group. With none in flight the group is
-// queued, and a blocked Wait is told to flush it.
+// pollAgain makes the polls of s ask for what s wants now. The polls in
+// flight are kept if they cover it. Otherwise, while the group's poll is
+// pending, s is polled on its own (pollSolo); with none pending the group
+// is queued, and a blocked Wait is told to flush it.
 func (p *sysPoller) pollAgain(s *sockState) {
-	g := s.g
-	if g.ready != nil {
-		if !g.cancelling && !s.covered() {
-			g.cancelling = true
-			g.dev.Cancel(g.ready.req) // StatusNotFound: completed, its packet is on its way
-		}
+	if s.covered() {
 		return
 	}
-	if s.wanted() != 0 {
-		p.queueGroup(g)
-		p.flushWake()
+	if s.g.ready != nil {
+		p.pollSolo(s)
+		return
 	}
+	p.queueGroup(s.g)
+	p.flushWake()
 }
 
 // check drops the members of a group whose readiness poll the driver
@@ -232,7 +235,7 @@ func (p *sysPoller) check(g *group) {
 func (p *sysPoller) submitReady(g *group) {
 	gp := p.polls.get(g)
 	for _, s := range g.members {
-		if w := s.wanted(); w != 0 {
+		if w := s.wanted(); w != 0 && !s.soloCovers(w) {
 			gp.set(s, w)
 			s.inPoll, s.polling = true, w
 		}
@@ -265,7 +268,7 @@ func (p *sysPoller) submitReady(g *group) {
 // again. Members it did not report keep their state.
 func (p *sysPoller) completeReady(gp *groupPoll) {
 	g := gp.g
-	g.ready, g.cancelling = nil, false
+	g.ready = nil
 	for _, s := range gp.socks {
 		if !s.deleted {
 			s.inPoll = false
@@ -274,7 +277,7 @@ func (p *sysPoller) completeReady(gp *groupPoll) {
 	st := gp.req.Status()
 	switch {
 	case st == afd.StatusCancelled:
-		// Cancelled to change what it asks for, or by Close.
+		// By Close.
 	case st.IsError():
 		// A member is no longer a socket the driver knows.
 		g.suspect = true
@@ -367,18 +370,15 @@ func (p *sysPoller) refresh(g *group) {
 	if g.suspect {
 		p.check(g)
 	}
-	switch {
-	case g.ready == nil:
+	if g.ready == nil {
 		p.submitReady(g)
-	case g.cancelling:
-		// Its completion queues the group again.
-	default:
-		for _, s := range g.members {
-			if !s.covered() {
-				g.cancelling = true
-				g.dev.Cancel(g.ready.req)
-				return
-			}
+		return
+	}
+	// Backwards: pollSolo may drop a member, which moves the last member
+	// into the slot it empties.
+	for i := len(g.members) - 1; i >= 0; i-- {
+		if s := g.members[i]; !s.covered() {
+			p.pollSolo(s)
 		}
 	}
 }
@@ -476,11 +476,16 @@ func (p *sysPoller) process(entries []iocp.Entry, closed *atomic.Bool) {
 			p.handleFired(e.Bytes)
 		case keyAFD:
 			p.inflight--
-			switch c := afd.RequestOf(e.Overlapped).Context.(type) {
+			r := afd.RequestOf(e.Overlapped)
+			switch c := r.Context.(type) {
 			case *groupPoll:
 				p.completeReady(c)
 			case *sockState:
-				p.completeWatch(c)
+				if r == c.watch {
+					p.completeWatch(c)
+				} else {
+					p.completeSolo(c)
+				}
 			}
 		}
 		*e = iocp.Entry{}
