@@ -165,9 +165,9 @@ func (p *sysPoller) rearm(fd uintptr, ev Events) error {
 	return nil
 }
 
-// drop forgets s: deleted, or its socket closed. A readiness poll in
-// flight that names it ignores it when it completes; its watch poll is
-// cancelled.
+// drop forgets s: deleted, or its socket closed. A group poll in flight
+// that names it ignores it when it completes; the polls of its own, the
+// watch and the solo poll, are cancelled.
 func (p *sysPoller) drop(s *sockState) {
 	if p.socks[s.fd] == s {
 		delete(p.socks, s.fd)
@@ -229,7 +229,7 @@ func (p *sysPoller) check(g *group) {
 }
 
 // submitReady submits the readiness poll of g, naming every member that
-// wants events. A poll that completes at once (a member is ready) is
+// wants events not asked for by a poll of its own. A poll that completes at once (a member is ready) is
 // processed at once: the devices skip the port on success, so no packet
 // will come for it.
 func (p *sysPoller) submitReady(g *group) {
