@@ -514,7 +514,11 @@ func (p *sysPoller) wait(events []Event, timeout time.Duration, closed *atomic.B
 	for {
 		p.mu.Lock()
 		taken := 0
-		if len(p.updateq) > 0 {
+		// drained: the port was just emptied (of a batch at most), so
+		// readiness that the flush finds is returned without asking the
+		// port again.
+		drained := len(p.updateq) > 0
+		if drained {
 			// Before polling sockets again, take in what the port holds:
 			// the LOCAL_CLOSE of a socket closed since the last Wait drops
 			// it, so that no poll names its handle value, which the system
@@ -531,7 +535,7 @@ func (p *sysPoller) wait(events []Event, timeout time.Duration, closed *atomic.B
 		n := p.deliver(events)
 		woken := p.woken
 		p.woken = false
-		if n == len(events) || (n > 0 && taken > 0) || woken {
+		if n == len(events) || (n > 0 && drained) || woken {
 			p.mu.Unlock()
 			return n, nil
 		}
