@@ -65,5 +65,8 @@ func (p *sysPoller) completeSolo(s *sockState) {
 			return
 		}
 	}
+	// Inline, within Add, Modify or Rearm, nothing else would tell a
+	// blocked Wait that s is to be polled again.
 	p.queueGroup(s.g)
+	p.flushWake()
 }
