@@ -141,19 +141,32 @@
 //   - Sockets are spread over poll groups: AFD device handles of 32
 //     sockets each, because cancelling a poll scans every poll pending on
 //     its device.
-//   - Each socket has at most one readiness poll in flight and a state
-//     machine: idle, pending, cancelling. Add submits the poll at once;
-//     Modify keeps a pending poll that covers the new interest and cancels
-//     one that does not (its completion resubmits). A second poll per
-//     socket asks for nothing but AFD_POLL_LOCAL_CLOSE and stays pending
-//     from Add to Delete: closing a registered socket completes it, the
-//     socket is dropped silently, and a new socket that gets the same
-//     handle value at once can be added (wepoll #34).
-//   - Level-triggered: after a report the socket stays idle until the next
+//   - A group has one readiness poll in flight, naming every member that
+//     wants events, with a state machine: idle, pending, cancelling. When
+//     it completes, every member it reports is processed, and the group is
+//     polled again at the next Wait: events found together share one
+//     ioctl, one result and one dequeue. A completion is mapped back to its
+//     sockets through the list the poll was built from, never through the
+//     table of handles, whose values the system reuses. Add, Modify and
+//     Rearm keep a pending poll that covers the new interest (what it
+//     reports beyond is filtered) and cancel one that does not, whose
+//     completion queues the group; with none pending the group is queued.
+//     Queued groups are polled at the start of the next Wait, and a Wait
+//     that is blocked is told to do so at once.
+//   - Each socket has a poll of its own that asks for nothing but
+//     AFD_POLL_LOCAL_CLOSE and stays pending from Add to Delete: closing a
+//     registered socket completes it, the socket is dropped silently, and
+//     a new socket that gets the same handle value at once can be added
+//     (wepoll #34). It cannot be shared by a group: a socket closing
+//     completes every poll that names it, leaving the other sockets of
+//     the poll unwatched until it is submitted again, so that a burst of
+//     closes without Delete would go unseen.
+//   - Level-triggered: after a report the group stays idle until the next
 //     Wait, which polls it again first. The devices skip the completion
-//     port on success, so a socket that is still ready answers inline, at
-//     the cost of one ioctl and no dequeue.
-//   - Oneshot: after a report no readiness poll is submitted until Modify.
+//     port on success, so a group with a member still ready answers
+//     inline, at the cost of one ioctl and no dequeue.
+//   - Oneshot: after a report the socket is left out of its group's poll
+//     until Modify.
 //   - Edge: the driver cannot say "not ready any more": a new poll on a
 //     socket with unread data completes at once. So after reporting an
 //     event on an Edge registration the backend stops asking for it until

@@ -6,33 +6,37 @@ import (
 	"github.com/goafd/afd"
 )
 
-// A sockState is one registered socket on Windows. It owns two one-handle
-// AFD poll requests:
-//
-//   - req asks for the readiness the registration wants. It moves between
-//     idle (none in flight, as after a report until the next Wait),
-//     pending, and cancelling (in flight, to be replaced or dropped once its
-//     completion arrives).
-//   - watch asks for nothing but LOCAL_CLOSE and stays pending from Add to
-//     Delete, so that closing the socket is seen even while req is idle.
-//     Handle values are reused at once: without it, a socket closed right
-//     after a report would hide a new socket with the same handle value.
+// A sockState is one registered socket on Windows. Its readiness is polled
+// by its group (see group); the socket owns one poll: watch, a one-handle
+// AFD poll asking for nothing but LOCAL_CLOSE, pending from Add to Delete,
+// so that closing the socket is seen whatever the group's poll is doing.
+// Handle values are reused at once: without it, a socket closed right
+// after a report would hide a new socket with the same handle value, or
+// the next poll of its group would name an object that is no socket.
 //
 // All fields are guarded by the poller's mutex.
 type sockState struct {
 	fd       uintptr        // the handle the caller registered
 	base     windows.Handle // its base provider socket, which AFD polls
 	key      uint64
-	interest Events // as registered, mode flags included
-	datagram bool   // a UDP socket: writability also reports WrBand
-	g        *group
-	req      *afd.Request
-	watch    *afd.Request
-	watching bool // watch is in flight
+	interest Events       // as registered, mode flags included
+	datagram bool         // a UDP socket: writability also reports WrBand
+	g        *group       // nil once dropped
+	slot     int          // index in g.members
+	watch    *afd.Request // the LOCAL_CLOSE poll
+	watching bool         // watch is in flight
 
-	polling    afd.Events // what the poll in flight asks for
-	pending    bool       // a poll is in flight
-	cancelling bool       // and it has been cancelled
+	// inPoll is set while the group's readiness poll in flight names the
+	// socket, asking for polling.
+	inPoll  bool
+	polling afd.Events
+
+	// solo is the socket's own readiness poll, for interest that grew
+	// while the group's poll was pending (see pollSolo).
+	solo           *afd.Request
+	soloPending    bool
+	soloCancelling bool
+	soloPolling    afd.Events
 
 	// consumed holds, for an edge-triggered registration, the AFD events
 	// already reported and not watched again until rearmed. disabled is set
@@ -40,10 +44,9 @@ type sockState struct {
 	consumed afd.Events
 	disabled bool
 
-	ready    Events // readiness found and not yet delivered by Wait
-	inReady  bool   // on the poller's ready list
-	inUpdate bool   // on the poller's update list
-	deleted  bool   // deleted or closed: waits only for its last completion
+	ready   Events // readiness found and not yet delivered by Wait
+	inReady bool   // on the poller's ready list
+	deleted bool   // deleted or closed: polls that still name it ignore it
 }
 
 // wanted returns the AFD events the socket's next poll should ask for.
@@ -54,5 +57,16 @@ func (s *sockState) wanted() afd.Events {
 	return afdInterest(s.interest) &^ s.consumed
 }
 
-// idle reports whether no request of s is in flight.
-func (s *sockState) idle() bool { return !s.pending && !s.watching }
+// covered reports whether the readiness polls in flight ask for all that
+// s wants: then a change of interest needs no new poll, and what the poll
+// reports beyond the interest is filtered at delivery.
+func (s *sockState) covered() bool {
+	w := s.wanted()
+	return w == 0 || (s.inPoll && w&^s.polling == 0) || s.soloCovers(w)
+}
+
+// soloCovers reports whether the socket's own poll in flight asks for
+// all of w.
+func (s *sockState) soloCovers(w afd.Events) bool {
+	return s.soloPending && !s.soloCancelling && w&^s.soloPolling == 0
+}

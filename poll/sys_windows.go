@@ -16,8 +16,9 @@ import (
 
 // Completion keys on the poller's port.
 const (
-	keyAFD  = 1 // a poll request of one of the groups' devices
-	keyWake = 2 // a wake-up posted by Wake or Close
+	keyAFD   = 1 // a poll request of one of the groups' devices
+	keyWake  = 2 // a wake-up posted by Wake or Close
+	keyFlush = 4 // tells a blocked Wait to flush the update list
 )
 
 // soType is SO_TYPE, which golang.org/x/sys/windows lacks.
@@ -36,17 +37,20 @@ type sysPoller struct {
 	mu       sync.Mutex
 	socks    map[uintptr]*sockState // registered sockets by handle
 	groups   groups
+	polls    groupPolls   // requests free for reuse
 	readyq   []*sockState // readiness to deliver, in the order it was found
-	updateq  []*sockState // sockets whose poll must be submitted or changed
-	flushq   []*sockState // the update list being flushed: swapped with updateq
+	updateq  []*group     // groups whose polls must be submitted or changed
+	flushq   []*group     // the update list being flushed: swapped with updateq
 	inflight int          // polls whose completion has not been dequeued
+	blocked  int          // Waits blocked on the port
 	woken    bool         // a wake-up was dequeued and not yet returned
 	closing  bool         // close is taking in the last completions
 
 	handles      map[windows.Handle]*handleWait // AddHandle registrations
 	readyHandles []uint64                       // keys of signalled handles to deliver
 
-	wakePosted atomic.Bool // a wake packet is queued and not yet dequeued
+	wakePosted  atomic.Bool // a wake packet is queued and not yet dequeued
+	flushPosted atomic.Bool // a flush packet is queued and not yet dequeued
 }
 
 func (p *sysPoller) init() error {
@@ -90,14 +94,14 @@ func (p *sysPoller) add(fd uintptr, key uint64, ev Events) error {
 	s := &sockState{
 		fd: fd, base: base, key: key, interest: ev,
 		datagram: typ == windows.SOCK_DGRAM,
-		g:        g,
-		req:      afd.NewRequest(1),
 		watch:    afd.NewRequest(1),
 	}
-	s.req.Context, s.watch.Context = s, s
+	s.watch.Context = s
 	s.watch.Set(0, base, afd.LocalClose)
+	g.add(s)
 	done, err := g.dev.Poll(s.watch)
 	if err != nil {
+		g.remove(s)
 		p.groups.put(g)
 		return err
 	}
@@ -112,10 +116,7 @@ func (p *sysPoller) add(fd uintptr, key uint64, ev Events) error {
 		s.watching = true
 		p.inflight++
 	}
-	if err := p.submit(s); err != nil {
-		p.drop(s)
-		return err
-	}
+	p.pollAgain(s)
 	p.wakeIfReady()
 	return nil
 }
@@ -130,10 +131,7 @@ func (p *sysPoller) modify(fd uintptr, key uint64, ev Events) error {
 	s.key, s.interest = key, ev
 	s.consumed, s.disabled = 0, false
 	s.ready = 0 // found under the old interest: the new poll tells afresh
-	if err := p.update(s); err != nil {
-		p.drop(s) // the handle is no longer a socket: as if closed
-		return err
-	}
+	p.pollAgain(s)
 	p.wakeIfReady()
 	return nil
 }
@@ -162,20 +160,14 @@ func (p *sysPoller) rearm(fd uintptr, ev Events) error {
 		return nil
 	}
 	s.consumed &^= a
-	if !s.pending {
-		p.queueUpdate(s) // idle: the next Wait submits it
-		return nil
-	}
-	if err := p.update(s); err != nil {
-		p.drop(s) // the handle is no longer a socket: as if closed
-		return err
-	}
+	p.pollAgain(s)
 	p.wakeIfReady()
 	return nil
 }
 
-// drop forgets s: deleted, or its socket closed. Its request lives on
-// until a poll in flight has completed.
+// drop forgets s: deleted, or its socket closed. A group poll in flight
+// that names it ignores it when it completes; the polls of its own, the
+// watch and the solo poll, are cancelled.
 func (p *sysPoller) drop(s *sockState) {
 	if p.socks[s.fd] == s {
 		delete(p.socks, s.fd)
@@ -184,23 +176,17 @@ func (p *sysPoller) drop(s *sockState) {
 		return
 	}
 	s.deleted = true
-	s.ready = 0
-	if s.pending && !s.cancelling {
-		p.cancel(s)
-	}
+	s.ready, s.inPoll = 0, false
+	g := s.g
 	if s.watching {
-		s.g.dev.Cancel(s.watch)
+		g.dev.Cancel(s.watch) // StatusNotFound: completed, its packet is on its way
 	}
-	p.release(s)
-}
-
-// release gives back the group room of a dropped socket once none of its
-// requests is in flight.
-func (p *sysPoller) release(s *sockState) {
-	if s.deleted && s.idle() && s.g != nil {
-		p.groups.put(s.g)
-		s.g = nil
+	if s.soloPending && !s.soloCancelling {
+		s.soloCancelling = true
+		g.dev.Cancel(s.solo)
 	}
+	g.remove(s)
+	p.groups.put(g)
 }
 
 // wakeIfReady wakes a blocked Wait when a call outside Wait found
@@ -211,87 +197,138 @@ func (p *sysPoller) wakeIfReady() {
 	}
 }
 
-// update brings the socket's poll in flight in line with what it wants:
-// it submits one if none is in flight, and cancels one that does not
-// cover the wanted events (the completion of the cancellation resubmits).
-func (p *sysPoller) update(s *sockState) error {
-	switch {
-	case s.deleted:
-		return nil
-	case !s.pending:
-		if s.wanted() == 0 {
-			return nil // a one-shot registration that has reported
-		}
-		return p.submit(s)
-	case s.cancelling:
-		return nil // resubmitted when the cancellation completes
-	case s.wanted()&^s.polling != 0:
-		p.cancel(s)
+// pollAgain makes the polls of s ask for what s wants now. The polls in
+// flight are kept if they cover it. Otherwise, while the group's poll is
+// pending, s is polled on its own (pollSolo); with none pending the group
+// is queued, and a blocked Wait is told to flush it.
+func (p *sysPoller) pollAgain(s *sockState) {
+	if s.covered() {
+		return
 	}
-	return nil
+	if s.g.ready != nil {
+		p.pollSolo(s)
+		return
+	}
+	p.queueGroup(s.g)
+	p.flushWake()
 }
 
-// submit starts a poll for what s wants. A poll that completes at once
-// (the socket is ready) is processed at once: the devices skip the port
-// on success, so no packet will come for it.
-func (p *sysPoller) submit(s *sockState) error {
-	want := s.wanted()
-	s.req.Set(0, s.base, want)
-	done, err := s.g.dev.Poll(s.req)
-	if err != nil {
-		return err
+// check drops the members of a group whose readiness poll the driver
+// refused that are no longer sockets: closed in a race with the watch
+// that would have dropped them, their handle values free or taken by
+// other objects. The caller polls the others next.
+func (p *sysPoller) check(g *group) {
+	g.suspect = false
+	// Backwards: drop moves the last member into the slot it empties.
+	for i := len(g.members) - 1; i >= 0; i-- {
+		s := g.members[i]
+		if _, err := windows.GetsockoptInt(s.base, windows.SOL_SOCKET, soType); err != nil {
+			p.drop(s)
+		}
 	}
-	s.polling = want
-	s.pending = true
+}
+
+// submitReady submits the readiness poll of g, naming every member that
+// wants events not asked for by a poll of its own. A poll that completes at once (a member is ready) is
+// processed at once: the devices skip the port on success, so no packet
+// will come for it.
+func (p *sysPoller) submitReady(g *group) {
+	gp := p.polls.get(g)
+	for _, s := range g.members {
+		if w := s.wanted(); w != 0 && !s.soloCovers(w) {
+			gp.set(s, w)
+			s.inPoll, s.polling = true, w
+		}
+	}
+	if len(gp.socks) == 0 {
+		p.polls.put(gp)
+		return
+	}
+	done, err := g.dev.Poll(gp.req)
+	if err != nil {
+		// A member is not a socket any more: the next flush finds it.
+		for _, s := range gp.socks {
+			s.inPoll = false
+		}
+		p.polls.put(gp)
+		g.suspect = true
+		p.queueGroup(g)
+		return
+	}
+	g.ready = gp
 	if done {
-		p.complete(s)
-		return nil
+		p.completeReady(gp)
+		return
 	}
 	p.inflight++
-	return nil
 }
 
-// cancel cancels the poll in flight of s. If it completed meanwhile the
-// driver says so (StatusNotFound) and its packet is on its way anyway.
-func (p *sysPoller) cancel(s *sockState) {
-	s.cancelling = true
-	s.g.dev.Cancel(s.req)
-}
-
-// complete processes the outcome of the poll of s, dequeued or inline.
-func (p *sysPoller) complete(s *sockState) {
-	s.pending, s.cancelling = false, false
-	if s.deleted {
-		p.release(s)
-		return
+// completeReady processes the outcome of a readiness poll, dequeued or
+// inline: every member it reports, then the group is queued to be polled
+// again. Members it did not report keep their state.
+func (p *sysPoller) completeReady(gp *groupPoll) {
+	g := gp.g
+	g.ready = nil
+	for _, s := range gp.socks {
+		if !s.deleted {
+			s.inPoll = false
+		}
 	}
-	st := s.req.Status()
+	st := gp.req.Status()
 	switch {
 	case st == afd.StatusCancelled:
-		// Cancelled to change what it asks for: ask again.
-		p.queueUpdate(s)
-		return
+		// By Close.
 	case st.IsError():
-		// The handle is no longer a socket the driver knows: it was
-		// closed while no poll was in flight. Drop it, as for LOCAL_CLOSE.
+		// A member is no longer a socket the driver knows.
+		g.suspect = true
+	default:
+		hint := 0
+		for _, e := range gp.req.Ready() {
+			var s *sockState
+			s, hint = gp.member(e.Handle, hint)
+			if s != nil && !s.deleted {
+				p.fired(s, e.Events)
+			}
+		}
+	}
+	p.polls.put(gp)
+	p.queueGroup(g)
+}
+
+// completeWatch processes the completion of the watch poll of s. It ends
+// when the socket is closed (LOCAL_CLOSE), deleted (the watch was
+// cancelled) or gone (an error status). Should it report anything else
+// (with two polls on one socket, an event has been seen to complete the
+// older poll instead of the one that asked for it), the events count as
+// readiness and the watch starts again.
+func (p *sysPoller) completeWatch(s *sockState) {
+	s.watching = false
+	st := s.watch.Status()
+	if s.deleted || st == afd.StatusCancelled || st.IsError() {
 		p.drop(s)
 		return
 	}
-	if !p.fired(s, firedEvents(s.req)) {
+	var fired afd.Events
+	if ready := s.watch.Ready(); len(ready) > 0 {
+		fired = ready[0].Events
+	}
+	if !p.fired(s, fired) {
 		return
 	}
-	p.queueUpdate(s)
-}
-
-// firedEvents returns what a completed one-handle request reports.
-func firedEvents(r *afd.Request) afd.Events {
-	if ready := r.Ready(); len(ready) > 0 {
-		return ready[0].Events
+	p.queueGroup(s.g)
+	done, err := s.g.dev.Poll(s.watch)
+	switch {
+	case err != nil:
+		p.drop(s)
+	case done:
+		p.completeWatch(s)
+	default:
+		s.watching = true
+		p.inflight++
 	}
-	return 0
 }
 
-// fired records the events a poll of s reported. It reports false when
+// fired records the events a poll reported for s. It reports false when
 // the socket was closed, and so dropped.
 func (p *sysPoller) fired(s *sockState, fired afd.Events) bool {
 	if fired&afd.LocalClose != 0 {
@@ -314,72 +351,55 @@ func (p *sysPoller) fired(s *sockState, fired afd.Events) bool {
 	return true
 }
 
-// completeWatch processes the completion of the watch poll of s. It ends
-// when the socket is closed (LOCAL_CLOSE), deleted (the watch was
-// cancelled) or gone (an error status). Should it report anything else
-// (with two polls on one socket, an event has been seen to complete the
-// older poll instead of the one that asked for it), the events count as
-// readiness and the watch starts again.
-func (p *sysPoller) completeWatch(s *sockState) {
-	s.watching = false
-	st := s.watch.Status()
-	if s.deleted || st == afd.StatusCancelled || st.IsError() {
-		p.drop(s)
-		p.release(s)
-		return
-	}
-	if !p.fired(s, firedEvents(s.watch)) {
-		p.release(s)
-		return
-	}
-	s.watch.Set(0, s.base, afd.LocalClose)
-	done, err := s.g.dev.Poll(s.watch)
-	switch {
-	case err != nil:
-		p.drop(s)
-		p.release(s)
-	case done:
-		p.completeWatch(s)
-	default:
-		s.watching = true
-		p.inflight++
-	}
-	p.queueUpdate(s)
-}
-
-func (p *sysPoller) queueUpdate(s *sockState) {
-	if !s.inUpdate {
-		s.inUpdate = true
-		p.updateq = append(p.updateq, s)
+func (p *sysPoller) queueGroup(g *group) {
+	if !g.inUpdate {
+		g.inUpdate = true
+		p.updateq = append(p.updateq, g)
 	}
 }
 
-// flush submits the polls that the update list asks for. Level-triggered
-// sockets that were just delivered are here too: their next poll
-// completes at once while they stay ready.
+// refresh brings the readiness poll of g in line with its members: it
+// checks a suspect group, then submits the poll, or cancels one that no
+// longer covers what the members want. A group with readiness not yet
+// delivered waits: polling again would only find it again.
+func (p *sysPoller) refresh(g *group) {
+	if g.pendingReady() {
+		p.queueGroup(g)
+		return
+	}
+	if g.suspect {
+		p.check(g)
+	}
+	if g.ready == nil {
+		p.submitReady(g)
+		return
+	}
+	// Backwards: pollSolo may drop a member, which moves the last member
+	// into the slot it empties.
+	for i := len(g.members) - 1; i >= 0; i-- {
+		if s := g.members[i]; !s.covered() {
+			p.pollSolo(s)
+		}
+	}
+}
+
+// flush brings the polls of the queued groups up to date. Groups whose
+// level-triggered members were just delivered are here too: their next
+// poll completes at once while those stay ready.
 func (p *sysPoller) flush(limit int) {
-	// Swap the lists: polls that complete inline queue their socket again,
+	// Swap the lists: polls that complete inline queue their group again,
 	// for the next flush, into the other list's room.
 	q := p.updateq
 	p.updateq, p.flushq = p.flushq[:0], nil
 	i := 0
 	// Stop once there is more readiness than the Wait can deliver: the
 	// rest waits for the next Wait, in order. This bounds the time a Wait
-	// holds the lock, and is fair to sockets further down the list.
+	// holds the lock, and is fair to groups further down the list.
 	for ; i < len(q) && len(p.readyq) < limit; i++ {
-		s := q[i]
+		g := q[i]
 		q[i] = nil
-		s.inUpdate = false
-		if s.inReady {
-			// Readiness not yet delivered: polling again would only find it
-			// again. Deliver first.
-			p.queueUpdate(s)
-			continue
-		}
-		if err := p.update(s); err != nil {
-			// The handle went away while no poll was in flight.
-			p.drop(s)
-		}
+		g.inUpdate = false
+		p.refresh(g)
 	}
 	if i == len(q) {
 		p.flushq = q[:0]
@@ -410,7 +430,7 @@ func (p *sysPoller) deliver(events []Event) int {
 		if s.interest&Oneshot != 0 {
 			s.disabled = true
 		}
-		p.queueUpdate(s)
+		p.queueGroup(s.g)
 	}
 	rest := copy(p.readyq, p.readyq[i:])
 	clear(p.readyq[rest:])
@@ -445,16 +465,27 @@ func (p *sysPoller) process(entries []iocp.Entry, closed *atomic.Bool) {
 			default:
 				p.woken = true
 			}
+		case keyFlush:
+			// A Wait flushes before it blocks again; a caller that is no
+			// Wait passes it on.
+			p.flushPosted.Store(false)
+			if closed == nil {
+				p.flushWake()
+			}
 		case keyHandle:
 			p.handleFired(e.Bytes)
 		case keyAFD:
-			r := afd.RequestOf(e.Overlapped)
 			p.inflight--
-			s := r.Context.(*sockState)
-			if r == s.watch {
-				p.completeWatch(s)
-			} else {
-				p.complete(s)
+			r := afd.RequestOf(e.Overlapped)
+			switch c := r.Context.(type) {
+			case *groupPoll:
+				p.completeReady(c)
+			case *sockState:
+				if r == c.watch {
+					p.completeWatch(c)
+				} else {
+					p.completeSolo(c)
+				}
 			}
 		}
 		*e = iocp.Entry{}
@@ -483,7 +514,11 @@ func (p *sysPoller) wait(events []Event, timeout time.Duration, closed *atomic.B
 	for {
 		p.mu.Lock()
 		taken := 0
-		if len(p.updateq) > 0 {
+		// drained: the port was just emptied (of a batch at most), so
+		// readiness that the flush finds is returned without asking the
+		// port again.
+		drained := len(p.updateq) > 0
+		if drained {
 			// Before polling sockets again, take in what the port holds:
 			// the LOCAL_CLOSE of a socket closed since the last Wait drops
 			// it, so that no poll names its handle value, which the system
@@ -500,10 +535,14 @@ func (p *sysPoller) wait(events []Event, timeout time.Duration, closed *atomic.B
 		n := p.deliver(events)
 		woken := p.woken
 		p.woken = false
-		p.mu.Unlock()
-		if n == len(events) || (n > 0 && taken > 0) || woken {
+		if n == len(events) || (n > 0 && drained) || woken {
+			p.mu.Unlock()
 			return n, nil
 		}
+		// Counted before the lock is released: a call that queues a group
+		// from now on posts a flush packet.
+		p.blocked++
+		p.mu.Unlock()
 		t := timeout
 		switch {
 		case n > 0:
@@ -514,10 +553,12 @@ func (p *sysPoller) wait(events []Event, timeout time.Duration, closed *atomic.B
 			}
 		}
 		m, err := p.port.Wait(buf[:], t)
+		p.mu.Lock()
+		p.blocked--
 		if err != nil {
+			p.mu.Unlock()
 			return n, err
 		}
-		p.mu.Lock()
 		p.process(buf[:m], closed)
 		n += p.deliver(events[n:])
 		woken = p.woken
@@ -537,6 +578,18 @@ func (p *sysPoller) wake() error {
 		return nil // one is queued already; wake-ups coalesce
 	}
 	return p.postWake()
+}
+
+// flushWake makes a blocked Wait flush the update list, without
+// returning, when a call outside Wait queued a group: Add, Modify and
+// Rearm take effect at once.
+func (p *sysPoller) flushWake() {
+	if p.blocked == 0 || p.flushPosted.Swap(true) {
+		return
+	}
+	if p.port.Post(keyFlush, nil, 0) != nil {
+		p.flushPosted.Store(false)
+	}
 }
 
 func (p *sysPoller) postWake() error {

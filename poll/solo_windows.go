@@ -1,0 +1,72 @@
+package poll
+
+import "github.com/goafd/afd"
+
+// A socket whose interest grows while its group's readiness poll is
+// pending (Add, Modify, Rearm) is polled on its own, with a one-handle
+// poll, until the group's poll is next submitted and takes it in. The
+// group's poll is never cancelled for it: under Wine submitting (and
+// cancelling) a poll costs the wine server a walk over every entry of
+// every poll of the process for each socket the poll names, so a change
+// of one socket must not resubmit the whole group.
+
+// pollSolo submits the one-handle poll of s for what it wants, or, if
+// one is pending that does not cover it, cancels that one: its completion
+// queues the group, whose flush polls s again. A poll the driver refuses
+// drops s: the handle is no longer a socket, as if closed.
+func (p *sysPoller) pollSolo(s *sockState) {
+	if s.soloPending {
+		if !s.soloCancelling {
+			s.soloCancelling = true
+			s.g.dev.Cancel(s.solo) // StatusNotFound: completed, its packet is on its way
+		}
+		return
+	}
+	if s.solo == nil {
+		s.solo = afd.NewRequest(1)
+		s.solo.Context = s
+	}
+	want := s.wanted()
+	s.solo.Set(0, s.base, want)
+	done, err := s.g.dev.Poll(s.solo)
+	if err != nil {
+		p.drop(s)
+		return
+	}
+	s.soloPending, s.soloPolling = true, want
+	if done {
+		p.completeSolo(s)
+		return
+	}
+	p.inflight++
+}
+
+// completeSolo processes the outcome of the one-handle poll of s,
+// dequeued or inline, and queues the group to poll s again.
+func (p *sysPoller) completeSolo(s *sockState) {
+	s.soloPending, s.soloCancelling = false, false
+	if s.deleted {
+		return
+	}
+	st := s.solo.Status()
+	switch {
+	case st == afd.StatusCancelled:
+		// Cancelled to change what it asks for.
+	case st.IsError():
+		// The handle is no longer a socket the driver knows.
+		p.drop(s)
+		return
+	default:
+		var fired afd.Events
+		if ready := s.solo.Ready(); len(ready) > 0 {
+			fired = ready[0].Events
+		}
+		if !p.fired(s, fired) {
+			return
+		}
+	}
+	// Inline, within Add, Modify or Rearm, nothing else would tell a
+	// blocked Wait that s is to be polled again.
+	p.queueGroup(s.g)
+	p.flushWake()
+}
