@@ -68,9 +68,10 @@ type loop struct {
 	spareBytes int
 	now        time.Duration
 
-	shutdown bool          // a graceful shutdown is under way
-	exit     bool          // taskStop was processed
-	drained  chan struct{} // closed when shutdown has nothing left to close
+	shutdown     bool          // a graceful shutdown is under way
+	exit         bool          // taskStop was processed
+	pollerClosed bool          // taskStop closed the poller: close sockets without Delete
+	drained      chan struct{} // closed when shutdown has nothing left to close
 
 	nconn atomic.Int64 // connections on this loop, or on their way to it
 
@@ -179,7 +180,9 @@ func (l *loop) register(it item) uint64 {
 // process of the prefix, when it is asked to poll an AFD device. Delete
 // makes the poller drop the handle first.
 func (l *loop) forget(fd sock.Handle) {
-	l.p.Delete(uintptr(fd))
+	if !l.pollerClosed {
+		l.p.Delete(uintptr(fd))
+	}
 }
 
 func (l *loop) unregister(key uint64) {
@@ -213,6 +216,15 @@ func (l *loop) runTasks() {
 		case taskShutdown:
 			l.beginShutdown()
 		case taskStop:
+			// The poller goes first: closing it ends every poll at once
+			// (on Windows one cancellation per AFD device), where a Delete
+			// per connection would cancel each connection's polls one by
+			// one, and under Wine every cancellation walks all the
+			// process's pending operations: minutes for 10,000
+			// connections. Nothing polls a handle afterwards, so closing
+			// the sockets without Delete is safe.
+			l.p.Close()
+			l.pollerClosed = true
 			l.closeAll(ErrServerClosed)
 			l.exit = true
 		}
