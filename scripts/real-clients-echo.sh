@@ -17,56 +17,9 @@
 # $AFD_CACHE (default ~/.cache/goafd).
 set -euo pipefail
 
-targets=${1:-all}
-case $targets in
-all) targets="native windows" ;;
-native | windows) ;;
-*) sed -n 2,17p "$0" >&2; exit 2 ;;
-esac
-
-root=$(cd "$(dirname "$0")/.." && pwd)
-cache=${AFD_CACHE:-$HOME/.cache/goafd}
-export AFD_CACHE=$cache PATH="$cache/bin:$PATH"
-export WINEPREFIX="$cache/wine" WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
-work=$(mktemp -d)
-pid=
-ws_started=
-
-cleanup() {
-	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-		kill -KILL "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-	fi
-	if [ -n "$ws_started" ]; then
-		wineserver -k >/dev/null 2>&1 || true
-	fi
-	rm -rf "$work"
-}
-trap cleanup EXIT
-
-fail() {
-	echo "real-clients-echo: FAIL ($target): $*" >&2
-	for f in "$work"/out "$work"/err "$work"/client; do
-		[ -s "$f" ] && { echo "--- $f" >&2; tail -n 20 "$f" >&2; }
-	done
-	exit 1
-}
-
-# wineserver_running reports whether the prefix's wine server is up: a
-# wineserver process whose working folder is server-DEV-INODE (of the
-# prefix, in hex).
-wineserver_running() {
-	local dev ino p
-	read -r dev ino < <(stat -c '%d %i' "$WINEPREFIX")
-	local dir
-	dir=$(printf 'server-%x-%x' "$dev" "$ino")
-	for p in /proc/[0-9]*; do
-		case $(cat "$p/comm" 2>/dev/null) in
-		wineserver*) [[ $(readlink "$p/cwd" 2>/dev/null) == */"$dir" ]] && return 0 ;;
-		esac
-	done
-	return 1
-}
+name=echo usage_lines=2,17
+# shellcheck source=lib/realclients.sh
+. "$(dirname "$0")/lib/realclients.sh"
 
 # start runs the server (a command line) in the background and sets pid,
 # tcp and udp (host:port) from the lines it prints.
@@ -84,35 +37,6 @@ start() {
 	fail "no addresses printed in 30 s"
 }
 
-# serving reports whether something accepts TCP connections on tcp.
-serving() {
-	(exec 3<>"/dev/tcp/${tcp%:*}/${tcp##*:}") 2>/dev/null
-}
-
-# stop stops the server: SIGTERM and a graceful shutdown natively, a kill
-# of the wine process under Wine. Either way it is waited for.
-stop() {
-	kill -TERM "$pid"
-	for _ in $(seq 100); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	if kill -0 "$pid" 2>/dev/null; then
-		[ "$target" = native ] && fail "still running 10 s after SIGTERM"
-		kill -KILL "$pid"
-	fi
-	local rc=0
-	wait "$pid" || rc=$?
-	pid=
-	if [ "$target" = native ]; then
-		[ $rc = 0 ] || fail "exit code $rc after SIGTERM"
-		grep -qx 'echo: shut down' "$work/out" || fail "no 'echo: shut down' line"
-	fi
-	if serving; then
-		fail "still serving after stop"
-	fi
-}
-
 check_client() {
 	"$work/echo-client" -tcp "$tcp" -udp "$udp" -conns 20 -rounds 2 -timeout 20s >"$work/client" 2>&1 ||
 		fail "the client failed"
@@ -128,9 +52,8 @@ for target in $targets; do
 		start "$work/echo"
 		;;
 	windows)
-		[ -f "$WINEPREFIX/.goafd-ready" ] || fail "no Wine prefix in $WINEPREFIX: run scripts/setup.sh"
+		prepare_windows
 		(cd "$root" && GOOS=windows GOARCH=amd64 go build -o "$work/echo.exe" ./examples/echo)
-		wineserver_running || ws_started=1
 		start go_windows_amd64_exec "$work/echo.exe"
 		;;
 	esac

@@ -17,101 +17,30 @@
 # the Wine prefix of scripts/setup.sh in $AFD_CACHE (default ~/.cache/goafd).
 set -euo pipefail
 
-targets=${1:-all}
-case $targets in
-all) targets="native windows" ;;
-native | windows) ;;
-*) sed -n 2,17p "$0" >&2; exit 2 ;;
-esac
+name=http usage_lines=2,17
+# shellcheck source=lib/realclients.sh
+. "$(dirname "$0")/lib/realclients.sh"
 for c in curl wrk; do
 	command -v $c >/dev/null || { echo "real-clients-http: $c not found: run scripts/setup.sh" >&2; exit 1; }
 done
 
-root=$(cd "$(dirname "$0")/.." && pwd)
-cache=${AFD_CACHE:-$HOME/.cache/goafd}
-export AFD_CACHE=$cache PATH="$cache/bin:$PATH"
-export WINEPREFIX="$cache/wine" WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
-work=$(mktemp -d)
-pid=
-ws_started=
-
-cleanup() {
-	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-		kill -KILL "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-	fi
-	if [ -n "$ws_started" ]; then
-		wineserver -k >/dev/null 2>&1 || true
-	fi
-	rm -rf "$work"
-}
-trap cleanup EXIT
-
-fail() {
-	echo "real-clients-http: FAIL ($target): $*" >&2
-	for f in "$work"/out "$work"/err; do
-		[ -s "$f" ] && { echo "--- $f" >&2; tail -n 20 "$f" >&2; }
-	done
-	exit 1
-}
-
-# wineserver_running reports whether the prefix's wine server is up: a
-# wineserver process whose working folder is server-DEV-INODE (of the
-# prefix, in hex).
-wineserver_running() {
-	local dev ino p
-	read -r dev ino < <(stat -c '%d %i' "$WINEPREFIX")
-	local dir
-	dir=$(printf 'server-%x-%x' "$dev" "$ino")
-	for p in /proc/[0-9]*; do
-		case $(cat "$p/comm" 2>/dev/null) in
-		wineserver*) [[ $(readlink "$p/cwd" 2>/dev/null) == */"$dir" ]] && return 0 ;;
-		esac
-	done
-	return 1
-}
-
 # start runs the server (a command line) in the background and sets pid
-# and addr (host:port) from the line it prints.
+# and tcp (host:port) from the line it prints.
 start() {
 	"$@" -addr tcp://127.0.0.1:0 </dev/null >"$work/out" 2>"$work/err" &
 	pid=$!
-	addr=
+	tcp=
 	for _ in $(seq 300); do
-		addr=$(sed -n 's|^http: listening on tcp://||p' "$work/out")
-		[ -n "$addr" ] && return
+		tcp=$(sed -n 's|^http: listening on tcp://||p' "$work/out")
+		[ -n "$tcp" ] && return
 		kill -0 "$pid" 2>/dev/null || fail "the server exited"
 		sleep 0.1
 	done
 	fail "no address printed in 30 s"
 }
 
-# stop stops the server: SIGTERM and a graceful shutdown natively, a kill
-# of the wine process under Wine. Either way it is waited for.
-stop() {
-	kill -TERM "$pid"
-	for _ in $(seq 100); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	if kill -0 "$pid" 2>/dev/null; then
-		[ "$target" = native ] && fail "still running 10 s after SIGTERM"
-		kill -KILL "$pid"
-	fi
-	local rc=0
-	wait "$pid" || rc=$?
-	pid=
-	if [ "$target" = native ]; then
-		[ $rc = 0 ] || fail "exit code $rc after SIGTERM"
-		grep -qx 'http: shut down' "$work/out" || fail "no 'http: shut down' line"
-	fi
-	if curl -s -o /dev/null --max-time 2 "http://$addr/"; then
-		fail "still serving after stop"
-	fi
-}
-
 check_curl() {
-	local url="http://$addr/hello"
+	local url="http://$tcp/hello"
 	curl -sS --max-time 10 -D "$work/hdr" -o "$work/body" "$url" || fail "curl $url"
 	tr -d '\r' <"$work/hdr" >"$work/hdr.txt"
 	grep -qx 'HTTP/1.1 200 OK' "$work/hdr.txt" || fail "status: $(head -1 "$work/hdr.txt")"
@@ -120,24 +49,24 @@ check_curl() {
 	[ "$(cat "$work/body")" = "Hello, World!" ] || fail "body $(cat "$work/body")"
 
 	# keep-alive: two URLs, one connection
-	curl -sS -v --max-time 10 "http://$addr/1" "http://$addr/2" >"$work/body" 2>"$work/verbose" || fail "curl two URLs"
+	curl -sS -v --max-time 10 "http://$tcp/1" "http://$tcp/2" >"$work/body" 2>"$work/verbose" || fail "curl two URLs"
 	[ "$(cat "$work/body")" = "Hello, World!Hello, World!" ] || fail "two URLs: body $(cat "$work/body")"
 	grep -q 'Re-using existing connection' "$work/verbose" || fail "two URLs: the connection was not reused"
 	[ "$(grep -c '^\* Connected to' "$work/verbose")" = 1 ] || fail "two URLs: more than one connection"
 
 	# HTTP/1.0: answered, then closed
-	curl -sS -v --http1.0 --max-time 10 "http://$addr/" >"$work/body" 2>"$work/verbose" || fail "curl --http1.0"
+	curl -sS -v --http1.0 --max-time 10 "http://$tcp/" >"$work/body" 2>"$work/verbose" || fail "curl --http1.0"
 	[ "$(cat "$work/body")" = "Hello, World!" ] || fail "HTTP/1.0: body $(cat "$work/body")"
 	grep -qi '< Connection: close' "$work/verbose" || fail "HTTP/1.0: no Connection: close"
 
 	# a malformed request: 400
 	local code
-	code=$(curl -s --max-time 10 -o /dev/null -w '%{http_code}' -H 'Transfer-Encoding: gzip' "http://$addr/") || true
+	code=$(curl -s --max-time 10 -o /dev/null -w '%{http_code}' -H 'Transfer-Encoding: gzip' "http://$tcp/") || true
 	[ "$code" = 400 ] || fail "Transfer-Encoding: gzip answered $code, want 400"
 }
 
 check_wrk() {
-	wrk -t2 -c50 -d3s --timeout 5s "http://$addr/" >"$work/wrk" 2>&1 || fail "wrk failed: $(cat "$work/wrk")"
+	wrk -t2 -c50 -d3s --timeout 5s "http://$tcp/" >"$work/wrk" 2>&1 || fail "wrk failed: $(cat "$work/wrk")"
 	local n rps
 	n=$(sed -n 's/^ *\([0-9]*\) requests in .*/\1/p' "$work/wrk")
 	rps=$(sed -n 's/^Requests\/sec: *//p' "$work/wrk")
@@ -155,9 +84,8 @@ for target in $targets; do
 		start "$work/http"
 		;;
 	windows)
-		[ -f "$WINEPREFIX/.goafd-ready" ] || fail "no Wine prefix in $WINEPREFIX: run scripts/setup.sh"
+		prepare_windows
 		(cd "$root" && GOOS=windows GOARCH=amd64 go build -o "$work/http.exe" ./examples/http)
-		wineserver_running || ws_started=1
 		start go_windows_amd64_exec "$work/http.exe"
 		;;
 	esac
