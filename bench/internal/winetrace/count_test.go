@@ -10,7 +10,7 @@ import (
 // TestCount counts a log written by hand after a real one: requests
 // count once each, replies and the server's other lines not at all.
 func TestCount(t *testing.T) {
-	f, err := os.Open("testdata/trace.txt")
+	f, err := os.Open("testdata/server-log.txt")
 	if err != nil {
 		t.Fatal(err)
 	}
