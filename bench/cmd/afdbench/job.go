@@ -64,7 +64,7 @@ func (j *job) metrics() []metric {
 	switch j.workload {
 	case wlEcho:
 		return []metric{{report.Throughput, "msg/s"}, {report.P50, "µs"}, {report.P99, "µs"},
-			{report.Tail, ""}, {report.Served, "conns"}}
+			{report.Tail, ""}, {report.Served, "conns"}, {report.CPUPerMsg, "µs"}}
 	case wlStream:
 		return []metric{{report.Throughput, "MB/s"}}
 	case wlChurn:

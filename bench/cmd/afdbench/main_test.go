@@ -78,7 +78,7 @@ func TestEndToEnd(t *testing.T) {
 		"stream/" + report.Throughput: 1, "churn/" + report.ConnsPerSec: 1,
 		"idle/" + report.RSSPerConn: 1, "idle/" + report.GoMemPerConn: 1, "idle/" + report.HandlesPerConn: 1,
 	}
-	for _, m := range []string{report.Throughput, report.P50, report.P99, report.Tail, report.Served} {
+	for _, m := range []string{report.Throughput, report.P50, report.P99, report.Tail, report.Served, report.CPUPerMsg} {
 		perContender["echo/"+m] = len(quickSettings.EchoConns)
 	}
 	got := map[string]int{}
@@ -91,7 +91,7 @@ func TestEndToEnd(t *testing.T) {
 			t.Errorf("platform %q, want %q", r.Platform, runtime.GOOS)
 		}
 		switch r.Metric {
-		case report.Throughput, report.ConnsPerSec, report.P50:
+		case report.Throughput, report.ConnsPerSec, report.P50, report.CPUPerMsg:
 			if r.Value <= 0 {
 				t.Errorf("%s %s %s at %d conns = %v, want > 0", r.Contender, r.Workload, r.Metric, r.Conns, r.Value)
 			}

@@ -131,10 +131,26 @@ func (r *runner) measure(ctx context.Context, j *job, srv *serverproc.Server, tr
 // accepted every connection: under Wine accepting a thousand takes longer
 // than a short window.
 func (r *runner) echo(ctx context.Context, j *job, srv *serverproc.Server) ([]result.Result, string, error) {
+	// The server's CPU time at both ends of the window: its cost per
+	// round trip, which the client's share of the machine does not move.
+	var cpu [2]uint64
+	var cpuErr error
+	window := func(start bool) {
+		st, err := srv.Stats(statsTimeout)
+		switch {
+		case err != nil:
+			cpuErr = err
+		case start:
+			cpu[0] = st.CPU
+		default:
+			cpu[1] = st.CPU
+		}
+	}
 	res, err := load.Echo(ctx, load.EchoConfig{
 		Addr: srv.Addr, Conns: j.conns, Warmup: r.set.Warmup, Duration: r.set.Measure,
 		Progress: r.counter("opened", j.conns),
 		Accepted: func(ctx context.Context) error { return waitAccepted(ctx, srv, j.conns) },
+		Window:   window,
 	})
 	if err != nil {
 		return nil, "", err
@@ -150,6 +166,14 @@ func (r *runner) echo(ctx context.Context, j *job, srv *serverproc.Server) ([]re
 		summary += fmt.Sprintf(", p50 %.0fµs, p99 %.0fµs", micros(p50), micros(p99))
 	}
 	rs = append(rs, j.result(ms[4], float64(res.Served)))
+	if cpuErr != nil {
+		return rs, summary, fmt.Errorf("echo: the server's CPU time: %w", cpuErr)
+	}
+	if res.RoundTrips > 0 && cpu[1] > cpu[0] {
+		perMsg := micros(time.Duration(cpu[1]-cpu[0])) / float64(res.RoundTrips)
+		rs = append(rs, j.result(ms[5], perMsg))
+		summary += fmt.Sprintf(", server CPU %.1fµs/msg", perMsg)
+	}
 	return rs, summary, nil
 }
 

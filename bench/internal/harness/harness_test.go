@@ -46,8 +46,8 @@ func TestRunProtocol(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if st.Conns != 7 || st.Heap == 0 || st.Goroutines == 0 {
-			t.Errorf("stats %+v: want conns=7 and the runtime's figures", st)
+		if st.Conns != 7 || st.Heap == 0 || st.Goroutines == 0 || st.CPU == 0 {
+			t.Errorf("stats %+v: want conns=7, the runtime's figures and the CPU time used", st)
 		}
 	}
 }
@@ -87,7 +87,7 @@ func TestRunServeError(t *testing.T) {
 }
 
 func TestStatsRoundTrip(t *testing.T) {
-	want := Stats{RSS: 1 << 30, Heap: 2, Stack: 3, Sys: 4, Handles: 5, Goroutines: 6, Conns: 10000}
+	want := Stats{RSS: 1 << 30, Heap: 2, Stack: 3, Sys: 4, Handles: 5, Goroutines: 6, Conns: 10000, CPU: 123456789}
 	got, err := ParseStats(want.String())
 	if err != nil || got != want {
 		t.Fatalf("ParseStats(%q) = %+v, %v; want %+v", want.String(), got, err, want)

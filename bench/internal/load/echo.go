@@ -25,6 +25,11 @@ type EchoConfig struct {
 	// all, so that the window measures serving, not accepting, and an
 	// error to stop the run.
 	Accepted func(ctx context.Context) error
+	// Window, if not nil, is called as the measured window starts (true)
+	// and as it ends (false), on Echo's goroutine; the connections run
+	// on meanwhile. A server's CPU time read at both gives its cost per
+	// round trip.
+	Window func(start bool)
 }
 
 // EchoResult is what an echo run measured.
@@ -101,14 +106,29 @@ func Echo(ctx context.Context, cfg EchoConfig) (*EchoResult, error) {
 			}
 		})
 	}
-	timer := time.NewTimer(time.Until(end))
-	select {
-	case <-timer.C:
-	case <-failed:
-	case <-ctx.Done():
-		fail(fmt.Errorf("echo: %w", ctx.Err()))
+	// until waits for t, and reports false if the run failed first.
+	until := func(t time.Time) bool {
+		timer := time.NewTimer(time.Until(t))
+		defer timer.Stop()
+		select {
+		case <-timer.C:
+			return true
+		case <-failed:
+		case <-ctx.Done():
+			fail(fmt.Errorf("echo: %w", ctx.Err()))
+		}
+		return false
 	}
-	timer.Stop()
+	window := cfg.Window
+	if window == nil {
+		window = func(bool) {}
+	}
+	if until(start) {
+		window(true)
+		if until(end) {
+			window(false)
+		}
+	}
 	stop()
 	wg.Wait()
 	if runErr != nil {

@@ -14,6 +14,7 @@ const (
 	GoMemPerConn   = "gomem_per_conn"   // idle: Go heap+stacks per connection, B
 	HandlesPerConn = "handles_per_conn" // idle
 	RequestsPerMsg = "requests_per_msg" // wine: wineserver requests per echo
+	CPUPerMsg      = "cpu_per_msg"      // echo: the server's CPU time per round trip, µs
 )
 
 // lowerIsBetter lists the metrics where a smaller figure is the better
@@ -21,8 +22,8 @@ const (
 var lowerIsBetter = map[string]bool{
 	P50: true, P99: true, Tail: true,
 	RSSPerConn: true, GoMemPerConn: true, HandlesPerConn: true,
-	RequestsPerMsg: true,
-	"ns_per_op":    true, "allocs_per_op": true, "bytes_per_op": true,
+	RequestsPerMsg: true, CPUPerMsg: true,
+	"ns_per_op": true, "allocs_per_op": true, "bytes_per_op": true,
 	"ns_ratio_to_100": true, "allocs_per_event": true,
 	"requests_per_event": true, "own_requests_per_event": true,
 }
@@ -44,7 +45,7 @@ var metricLabels = map[string]string{
 	Throughput: "throughput", P50: "p50", P99: "p99", Tail: "p99/p50",
 	Served: "served", ConnsPerSec: "rate", RSSPerConn: "RSS/conn",
 	GoMemPerConn: "heap+stack/conn", HandlesPerConn: "handles/conn",
-	RequestsPerMsg: "wineserver",
+	RequestsPerMsg: "wineserver", CPUPerMsg: "server CPU",
 }
 
 // metricLabel returns the column title of metric.

@@ -37,7 +37,7 @@ func fakeServer(behaviour string) {
 	for sc.Scan() {
 		switch sc.Text() {
 		case "stats":
-			fmt.Println("stats rss=1000 heap=200 stack=30 sys=4000 handles=5 goroutines=6 conns=7")
+			fmt.Println("stats rss=1000 heap=200 stack=30 sys=4000 handles=5 goroutines=6 conns=7 cpu=8")
 		case "quit":
 			if behaviour == "stubborn" {
 				time.Sleep(time.Hour)
@@ -70,7 +70,7 @@ func TestProtocol(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.RSS != 1000 || st.Heap != 200 || st.Stack != 30 || st.Handles != 5 || st.Conns != 7 {
+	if st.RSS != 1000 || st.Heap != 200 || st.Stack != 30 || st.Handles != 5 || st.Conns != 7 || st.CPU != 8 {
 		t.Errorf("Stats = %+v", st)
 	}
 	if err := s.Quit(5 * time.Second); err != nil {
