@@ -42,7 +42,8 @@ type group struct {
 	dev     *afd.Device
 	members []*sockState
 
-	ready *groupPoll // readiness poll in flight, or nil
+	ready      *groupPoll // readiness poll in flight, or nil
+	cancelling bool       // ready was cancelled to take in members polled on their own
 
 	suspect  bool // the driver refused the readiness poll: check the members
 	inUpdate bool // on the poller's update list

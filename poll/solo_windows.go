@@ -70,3 +70,32 @@ func (p *sysPoller) completeSolo(s *sockState) {
 	p.queueGroup(s.g)
 	p.flushWake()
 }
+
+// soloLimit is how many members of a group may be polled on their own
+// while the group's poll is pending before that poll is cancelled and
+// submitted again, taking them in. Every poll that completes costs its own
+// fetch of the result, and Wine's server spins on a socket whose completed
+// poll has not been fetched yet: sockets left on polls of their own (as
+// after a burst of accepts) make a burst of traffic from many of them
+// complete one poll each, which the server cannot keep up with, where
+// group polls complete them 32 at a time.
+const soloLimit = 4
+
+// regroup cancels the readiness poll of g once soloLimit of its members
+// are polled on their own: the completion of the cancellation queues the
+// group, whose next poll names them all and cancels their own polls.
+func (p *sysPoller) regroup(g *group) {
+	if g.ready == nil || g.cancelling {
+		return
+	}
+	n := 0
+	for _, s := range g.members {
+		if s.soloPending && !s.soloCancelling {
+			n++
+		}
+	}
+	if n >= soloLimit {
+		g.cancelling = true
+		g.dev.Cancel(g.ready.req) // StatusNotFound: completed, its packet is on its way
+	}
+}

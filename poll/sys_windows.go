@@ -207,6 +207,7 @@ func (p *sysPoller) pollAgain(s *sockState) {
 	}
 	if s.g.ready != nil {
 		p.pollSolo(s)
+		p.regroup(s.g)
 		return
 	}
 	p.queueGroup(s.g)
@@ -229,15 +230,24 @@ func (p *sysPoller) check(g *group) {
 }
 
 // submitReady submits the readiness poll of g, naming every member that
-// wants events not asked for by a poll of its own. A poll that completes at once (a member is ready) is
+// wants events, and cancels the members' own polls in flight: the group's
+// poll takes them in. A poll that completes at once (a member is ready) is
 // processed at once: the devices skip the port on success, so no packet
 // will come for it.
 func (p *sysPoller) submitReady(g *group) {
 	gp := p.polls.get(g)
 	for _, s := range g.members {
-		if w := s.wanted(); w != 0 && !s.soloCovers(w) {
-			gp.set(s, w)
-			s.inPoll, s.polling = true, w
+		w := s.wanted()
+		if w == 0 {
+			continue
+		}
+		gp.set(s, w)
+		s.inPoll, s.polling = true, w
+		if s.soloPending && !s.soloCancelling {
+			// The group's poll takes it in: one poll to complete and
+			// fetch for the group instead of one each (see regroup).
+			s.soloCancelling = true
+			g.dev.Cancel(s.solo) // StatusNotFound: completed, its packet is on its way
 		}
 	}
 	if len(gp.socks) == 0 {
@@ -268,7 +278,7 @@ func (p *sysPoller) submitReady(g *group) {
 // again. Members it did not report keep their state.
 func (p *sysPoller) completeReady(gp *groupPoll) {
 	g := gp.g
-	g.ready = nil
+	g.ready, g.cancelling = nil, false
 	for _, s := range gp.socks {
 		if !s.deleted {
 			s.inPoll = false
@@ -277,7 +287,7 @@ func (p *sysPoller) completeReady(gp *groupPoll) {
 	st := gp.req.Status()
 	switch {
 	case st == afd.StatusCancelled:
-		// By Close.
+		// By Close, or by regroup: the group is polled again below.
 	case st.IsError():
 		// A member is no longer a socket the driver knows.
 		g.suspect = true
@@ -381,6 +391,7 @@ func (p *sysPoller) refresh(g *group) {
 			p.pollSolo(s)
 		}
 	}
+	p.regroup(g)
 }
 
 // flush brings the polls of the queued groups up to date. Groups whose
