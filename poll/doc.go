@@ -149,10 +149,16 @@
 //     sockets through the list the poll was built from, never through the
 //     table of handles, whose values the system reuses. Add, Modify and
 //     Rearm keep a pending poll that covers the new interest (what it
-//     reports beyond is filtered) and cancel one that does not, whose
-//     completion queues the group; with none pending the group is queued.
-//     Queued groups are polled at the start of the next Wait, and a Wait
-//     that is blocked is told to do so at once.
+//     reports beyond is filtered); a socket whose new interest it does not
+//     cover is polled on its own, with a one-handle poll, until the
+//     group's poll is next submitted and takes it in. Once four members of
+//     a group are polled on their own, the group's poll is cancelled and
+//     submitted again naming them all: under Wine a burst of traffic from
+//     sockets on polls of their own completes one poll per socket, each
+//     with a result to fetch, which the wine server cannot keep up with.
+//     With no poll pending the group is queued. Queued groups are polled
+//     at the start of the next Wait, and a Wait that is blocked is told to
+//     do so at once.
 //   - Each socket has a poll of its own that asks for nothing but
 //     AFD_POLL_LOCAL_CLOSE and stays pending from Add to Delete: closing a
 //     registered socket completes it, the socket is dropped silently, and
