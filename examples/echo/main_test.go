@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"fmt"
@@ -14,72 +13,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/goafd/afd/examples/internal/servertest"
 	"github.com/goafd/afd/internal/sock"
 )
-
-const timeout = 30 * time.Second
 
 // start runs the command in this process with args and returns the
 // addresses it printed, by network, and a function that stops it and
 // returns run's error.
 func start(t *testing.T, args ...string) (map[string][]netip.AddrPort, func() error) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	pr, pw := io.Pipe()
-	done := make(chan error, 1)
-	go func() {
-		err := run(ctx, args, pw)
-		pw.Close()
-		done <- err
-	}()
-	addrs := map[string][]netip.AddrPort{}
-	lines := make(chan string)
-	go func() {
-		sc := bufio.NewScanner(pr)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-		close(lines)
-	}()
-	want := strings.Count(strings.Join(args, " "), "://")
-	for got := 0; got < want; got++ {
-		select {
-		case line, ok := <-lines:
-			if !ok {
-				cancel()
-				t.Fatalf("echo exited: %v", <-done)
-			}
-			u, ok := strings.CutPrefix(line, "echo: listening on ")
-			network, hostport, ok2 := strings.Cut(u, "://")
-			ap, err := netip.ParseAddrPort(hostport)
-			if !ok || !ok2 || err != nil {
-				t.Fatalf("unexpected line %q", line)
-			}
-			addrs[network] = append(addrs[network], ap)
-		case <-time.After(timeout):
-			t.Fatal("echo printed no address")
-		}
-	}
-	var once sync.Once
-	var err error
-	stop := func() error {
-		once.Do(func() {
-			cancel()
-			select {
-			case err = <-done:
-			case <-time.After(timeout):
-				err = fmt.Errorf("echo did not stop")
-			}
-			for line := range lines {
-				if line != "echo: shut down" {
-					t.Errorf("unexpected line %q", line)
-				}
-			}
-		})
-		return err
-	}
-	t.Cleanup(func() { stop() })
-	return addrs, stop
+	return servertest.StartN(t, "echo", run, strings.Count(strings.Join(args, " "), "://"), args...)
 }
 
 // TestTCP: 200 concurrent connections of Go's net, each with round trips
@@ -112,12 +55,12 @@ func TestTCP(t *testing.T) {
 }
 
 func echoTCP(addr string, seed uint64) error {
-	c, err := net.DialTimeout("tcp", addr, timeout)
+	c, err := net.DialTimeout("tcp", addr, servertest.Timeout)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	c.SetDeadline(time.Now().Add(timeout))
+	c.SetDeadline(time.Now().Add(servertest.Timeout))
 	r := rand.New(rand.NewPCG(seed, 2))
 	for round := range 5 {
 		msg := make([]byte, 1+r.IntN(20000))

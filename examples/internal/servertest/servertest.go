@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/netip"
 	"strings"
 	"sync"
 	"testing"
@@ -27,6 +28,19 @@ type Run func(ctx context.Context, args []string, out io.Writer) error
 // fails the test.
 func Start(t testing.TB, name string, run Run, args ...string) (string, func() error) {
 	t.Helper()
+	addrs, stop := StartN(t, name, run, 1, args...)
+	tcp := addrs["tcp"]
+	if len(tcp) != 1 {
+		t.Fatalf("%s printed %v, want one tcp address", name, addrs)
+	}
+	return tcp[0].String(), stop
+}
+
+// StartN is Start for a server that prints n addresses, as
+// "<name>: listening on NETWORK://ADDR" lines: it returns them by
+// network.
+func StartN(t testing.TB, name string, run Run, n int, args ...string) (map[string][]netip.AddrPort, func() error) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
@@ -43,20 +57,24 @@ func Start(t testing.TB, name string, run Run, args ...string) (string, func() e
 		}
 		close(lines)
 	}()
-	var addr string
-	select {
-	case line, ok := <-lines:
-		if !ok {
-			cancel()
-			t.Fatalf("%s exited: %v", name, <-done)
+	addrs := map[string][]netip.AddrPort{}
+	for range n {
+		select {
+		case line, ok := <-lines:
+			if !ok {
+				cancel()
+				t.Fatalf("%s exited: %v", name, <-done)
+			}
+			u, ok := strings.CutPrefix(line, name+": listening on ")
+			network, hostport, ok2 := strings.Cut(u, "://")
+			ap, err := netip.ParseAddrPort(hostport)
+			if !ok || !ok2 || err != nil {
+				t.Fatalf("unexpected line %q", line)
+			}
+			addrs[network] = append(addrs[network], ap)
+		case <-time.After(Timeout):
+			t.Fatalf("%s printed no address", name)
 		}
-		u, ok := strings.CutPrefix(line, name+": listening on tcp://")
-		if !ok {
-			t.Fatalf("unexpected line %q", line)
-		}
-		addr = u
-	case <-time.After(Timeout):
-		t.Fatalf("%s printed no address", name)
 	}
 	var (
 		once sync.Once
@@ -79,5 +97,5 @@ func Start(t testing.TB, name string, run Run, args ...string) (string, func() e
 		return err
 	}
 	t.Cleanup(func() { stop() })
-	return addr, stop
+	return addrs, stop
 }
