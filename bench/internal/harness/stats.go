@@ -18,8 +18,8 @@ type Stats struct {
 	// Heap, Stack and Sys are runtime.MemStats' HeapInuse, StackInuse
 	// and Sys, read after a garbage collection.
 	Heap, Stack, Sys uint64
-	// Handles counts the open file descriptors (Linux) or handles
-	// (Windows).
+	// Handles counts the open file descriptors (Linux) or file and
+	// completion port handles (Windows; testenv.HandleCount).
 	Handles int
 	// Goroutines is runtime.NumGoroutine.
 	Goroutines int
