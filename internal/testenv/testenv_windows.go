@@ -61,15 +61,31 @@ func HandleTypes() (map[string]int, bool) {
 	if !ok {
 		return nil, false
 	}
+	// The table gives each handle's type as an index: one NtQueryObject
+	// per type names them all. A handle whose type cannot be asked (closed
+	// since it was listed) leaves its index to the next of that type.
+	names := make(map[uint16]string)
 	counts := make(map[string]int)
 	for _, h := range handles {
-		counts[objectType(h)]++
+		name, ok := names[h.typ]
+		if !ok {
+			if name = objectType(h.handle); name != "?" {
+				names[h.typ] = name
+			}
+		}
+		counts[name]++
 	}
 	return counts, true
 }
 
+// ownHandle is a handle of the process and its object type index.
+type ownHandle struct {
+	handle windows.Handle
+	typ    uint16
+}
+
 // ownHandles lists the process's open handles.
-func ownHandles() ([]windows.Handle, bool) {
+func ownHandles() ([]ownHandle, bool) {
 	pid := uintptr(windows.GetCurrentProcessId())
 	size := uint32(1 << 20)
 	for range 8 {
@@ -91,10 +107,10 @@ func ownHandles() ([]windows.Handle, bool) {
 			return nil, false
 		}
 		entries := unsafe.Slice((*systemHandleEntryEx)(unsafe.Pointer(&buf[head])), n)
-		var handles []windows.Handle
+		var handles []ownHandle
 		for i := range entries {
-			if entries[i].UniqueProcessId == pid {
-				handles = append(handles, windows.Handle(entries[i].HandleValue))
+			if e := &entries[i]; e.UniqueProcessId == pid {
+				handles = append(handles, ownHandle{windows.Handle(e.HandleValue), e.ObjectTypeIndex})
 			}
 		}
 		return handles, true
