@@ -41,6 +41,9 @@ const groupSize = 32
 type group struct {
 	dev     *afd.Device
 	members []*sockState
+	// lingering are dropped members whose own polls are still pending
+	// and not cancelled (see drop).
+	lingering []*sockState
 
 	ready      *groupPoll // readiness poll in flight, or nil
 	cancelling bool       // ready was cancelled to take in members polled on their own
@@ -55,14 +58,30 @@ func (g *group) add(s *sockState) {
 	g.members = append(g.members, s)
 }
 
-// remove ends the membership of s.
+// remove ends the membership of s. Its polls may still be in flight on
+// the group's device: s.g stays.
 func (g *group) remove(s *sockState) {
 	last := len(g.members) - 1
 	moved := g.members[last]
 	g.members[s.slot], moved.slot = moved, s.slot
 	g.members[last] = nil
 	g.members = g.members[:last]
-	s.g = nil
+}
+
+// linger notes that s, dropped, has polls still pending on the device.
+func (g *group) linger(s *sockState) {
+	s.lingering, s.slot = true, len(g.lingering)
+	g.lingering = append(g.lingering, s)
+}
+
+// unlinger notes that the polls of s have all completed.
+func (g *group) unlinger(s *sockState) {
+	last := len(g.lingering) - 1
+	moved := g.lingering[last]
+	g.lingering[s.slot], moved.slot = moved, s.slot
+	g.lingering[last] = nil
+	g.lingering = g.lingering[:last]
+	s.lingering = false
 }
 
 // pendingReady reports whether a member has readiness not yet delivered.

@@ -8,8 +8,10 @@ import (
 
 // A sockState is one registered socket on Windows. Its readiness is polled
 // by its group (see group); the socket owns one poll: watch, a one-handle
-// AFD poll asking for nothing but LOCAL_CLOSE, pending from Add to Delete,
-// so that closing the socket is seen whatever the group's poll is doing.
+// AFD poll asking for nothing but LOCAL_CLOSE, pending from Add until the
+// socket is closed, so that closing it is seen whatever the group's poll is
+// doing. (After Delete it is left to complete when the socket is closed,
+// or cancelled if too many deleted sockets stay open: see drop.)
 // Handle values are reused at once: without it, a socket closed right
 // after a report would hide a new socket with the same handle value, or
 // the next poll of its group would name an object that is no socket.
@@ -21,8 +23,8 @@ type sockState struct {
 	key      uint64
 	interest Events       // as registered, mode flags included
 	datagram bool         // a UDP socket: writability also reports WrBand
-	g        *group       // nil once dropped
-	slot     int          // index in g.members
+	g        *group       // the group whose device carries its polls
+	slot     int          // index in g.members, or in g.lingering once dropped
 	watch    *afd.Request // the LOCAL_CLOSE poll
 	watching bool         // watch is in flight
 
@@ -47,6 +49,9 @@ type sockState struct {
 	ready   Events // readiness found and not yet delivered by Wait
 	inReady bool   // on the poller's ready list
 	deleted bool   // deleted or closed: polls that still name it ignore it
+	// lingering is set while, dropped, it is on g.lingering: its own
+	// polls are pending and not cancelled.
+	lingering bool
 }
 
 // wanted returns the AFD events the socket's next poll should ask for.

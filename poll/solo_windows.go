@@ -46,6 +46,7 @@ func (p *sysPoller) pollSolo(s *sockState) {
 func (p *sysPoller) completeSolo(s *sockState) {
 	s.soloPending, s.soloCancelling = false, false
 	if s.deleted {
+		p.settle(s)
 		return
 	}
 	st := s.solo.Status()

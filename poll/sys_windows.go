@@ -166,8 +166,10 @@ func (p *sysPoller) rearm(fd uintptr, ev Events) error {
 }
 
 // drop forgets s: deleted, or its socket closed. A group poll in flight
-// that names it ignores it when it completes; the polls of its own, the
-// watch and the solo poll, are cancelled.
+// that names it ignores it when it completes. The polls of its own, the
+// watch and the solo poll, are left to complete by themselves, which they
+// do when the socket is closed (the usual end of a deleted socket): s
+// lingers in its group until they have (see linger).
 func (p *sysPoller) drop(s *sockState) {
 	if p.socks[s.fd] == s {
 		delete(p.socks, s.fd)
@@ -178,15 +180,48 @@ func (p *sysPoller) drop(s *sockState) {
 	s.deleted = true
 	s.ready, s.inPoll = 0, false
 	g := s.g
-	if s.watching {
-		g.dev.Cancel(s.watch) // StatusNotFound: completed, its packet is on its way
-	}
-	if s.soloPending && !s.soloCancelling {
-		s.soloCancelling = true
-		g.dev.Cancel(s.solo)
-	}
 	g.remove(s)
 	p.groups.put(g)
+	if s.watching || s.soloPending {
+		g.linger(s)
+		if len(g.lingering) > lingerLimit {
+			p.purge(g)
+		}
+	}
+}
+
+// lingerLimit is how many dropped sockets may linger in a group, their
+// own polls pending, before the poller cancels those polls. Cancelling
+// costs the driver a scan of the device's pending polls and Wine's server
+// a walk over all the process's pending requests (which makes a Delete
+// per connection quadratic in the number of connections), where a socket
+// that is closed after Delete completes its polls at no cost. Sockets
+// deleted and kept open (passed to other code) are the ones that need
+// the cancellation: the limit bounds what they hold.
+const lingerLimit = groupSize
+
+// purge cancels the polls of the sockets lingering in g.
+func (p *sysPoller) purge(g *group) {
+	for _, s := range g.lingering {
+		if s.watching {
+			g.dev.Cancel(s.watch) // StatusNotFound: completed, its packet is on its way
+		}
+		if s.soloPending && !s.soloCancelling {
+			s.soloCancelling = true
+			g.dev.Cancel(s.solo)
+		}
+		s.lingering = false
+	}
+	clear(g.lingering)
+	g.lingering = g.lingering[:0]
+}
+
+// settle ends the lingering of a dropped socket once its last poll has
+// completed.
+func (p *sysPoller) settle(s *sockState) {
+	if s.lingering && !s.watching && !s.soloPending {
+		s.g.unlinger(s)
+	}
 }
 
 // wakeIfReady wakes a blocked Wait when a call outside Wait found
@@ -306,16 +341,27 @@ func (p *sysPoller) completeReady(gp *groupPoll) {
 }
 
 // completeWatch processes the completion of the watch poll of s. It ends
-// when the socket is closed (LOCAL_CLOSE), deleted (the watch was
-// cancelled) or gone (an error status). Should it report anything else
-// (with two polls on one socket, an event has been seen to complete the
-// older poll instead of the one that asked for it), the events count as
-// readiness and the watch starts again.
+// when the socket is closed (LOCAL_CLOSE), deleted (the socket then
+// closed, or the watch cancelled) or gone (an error status). Should it
+// report anything else (with two polls on one socket, an event has been
+// seen to complete the older poll instead of the one that asked for it),
+// the events count as readiness and the watch starts again; for a
+// deleted socket registered again, they count for the new registration.
 func (p *sysPoller) completeWatch(s *sockState) {
 	s.watching = false
 	st := s.watch.Status()
-	if s.deleted || st == afd.StatusCancelled || st.IsError() {
+	if s.deleted {
+		if t := p.socks[s.fd]; t != nil && t.base == s.base && st != afd.StatusCancelled && !st.IsError() {
+			if ready := s.watch.Ready(); len(ready) > 0 && ready[0].Events&afd.LocalClose == 0 {
+				p.fired(t, ready[0].Events)
+			}
+		}
+		p.settle(s)
+		return
+	}
+	if st == afd.StatusCancelled || st.IsError() {
 		p.drop(s)
+		p.settle(s)
 		return
 	}
 	var fired afd.Events
