@@ -178,6 +178,36 @@ func BenchmarkAddDelete(b *testing.B) {
 	}
 }
 
+// BenchmarkAddDeleteClose: a connection's life in a server, registered,
+// deleted and closed, while n others are registered. Creating the socket
+// is left out of the time.
+func BenchmarkAddDeleteClose(b *testing.B) {
+	for _, n := range registered {
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+			p := newPoller(b)
+			register(b, p, n)
+			b.ReportAllocs()
+			for b.Loop() {
+				b.StopTimer()
+				h, err := sock.Socket(sock.UDP4)
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+				if err := p.Add(uintptr(h), 1, In); err != nil {
+					b.Fatal(err)
+				}
+				if err := p.Delete(uintptr(h)); err != nil {
+					b.Fatal(err)
+				}
+				if err := sock.Close(h); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
 // registered are the numbers of sockets registered besides the one that
 // BenchmarkModify and BenchmarkAddDelete work on.
 var registered = []int{100, 1000, 10000}

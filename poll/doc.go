@@ -160,10 +160,14 @@
 //     at the start of the next Wait, and a Wait that is blocked is told to
 //     do so at once.
 //   - Each socket has a poll of its own that asks for nothing but
-//     AFD_POLL_LOCAL_CLOSE and stays pending from Add to Delete: closing a
-//     registered socket completes it, the socket is dropped silently, and
-//     a new socket that gets the same handle value at once can be added
-//     (wepoll #34). It cannot be shared by a group: a socket closing
+//     AFD_POLL_LOCAL_CLOSE and stays pending until the socket is closed:
+//     closing a registered socket completes it, the socket is dropped
+//     silently, and a new socket that gets the same handle value at once
+//     can be added (wepoll #34). Delete leaves it pending too, to complete
+//     when the caller closes the socket: a cancellation costs Wine's
+//     server a walk over every pending request of the process. Deleted
+//     sockets kept open have their polls cancelled once a group has more
+//     than 32 of them. It cannot be shared by a group: a socket closing
 //     completes every poll that names it, leaving the other sockets of
 //     the poll unwatched until it is submitted again, so that a burst of
 //     closes without Delete would go unseen.

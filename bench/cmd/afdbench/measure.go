@@ -1,9 +1,11 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -250,20 +252,25 @@ func (r *runner) wineRequests(ctx context.Context, j *job, addr string, tracer *
 	if err := load.RoundTrips(ctx, conns, 1); err != nil {
 		return nil, "", err
 	}
-	before, err := tracer.Requests()
+	before, err := tracer.ByName()
 	if err != nil {
 		return nil, "", err
 	}
 	if err := load.RoundTrips(ctx, conns, r.set.TraceRounds); err != nil {
 		return nil, "", err
 	}
-	after, err := tracer.Requests()
+	after, err := tracer.ByName()
 	if err != nil {
 		return nil, "", err
 	}
 	msgs := j.conns * r.set.TraceRounds
-	perMsg := float64(after-before) / float64(msgs)
-	summary := fmt.Sprintf("%.2f wineserver requests per message (%d over %d messages)", perMsg, after-before, msgs)
+	var total int64
+	for name, n := range after {
+		total += n - before[name]
+	}
+	perMsg := float64(total) / float64(msgs)
+	summary := fmt.Sprintf("%.2f wineserver requests per message (%d over %d messages; %s)",
+		perMsg, total, msgs, topRequests(before, after, msgs, 6))
 	return j.results(perMsg), summary, nil
 }
 
@@ -282,4 +289,25 @@ func (r *runner) counter(what string, total int) func(int) {
 			}
 		}
 	}
+}
+
+// topRequests names the n kinds of request made most often between two
+// counts, with how many of each were made per message.
+func topRequests(before, after map[string]int64, msgs, n int) string {
+	type kind struct {
+		name  string
+		count int64
+	}
+	var kinds []kind
+	for name, c := range after {
+		if d := c - before[name]; d > 0 {
+			kinds = append(kinds, kind{name, d})
+		}
+	}
+	slices.SortFunc(kinds, func(a, b kind) int { return cmp.Or(cmp.Compare(b.count, a.count), strings.Compare(a.name, b.name)) })
+	var parts []string
+	for _, k := range kinds[:min(n, len(kinds))] {
+		parts = append(parts, fmt.Sprintf("%s %.2f", k.name, float64(k.count)/float64(msgs)))
+	}
+	return strings.Join(parts, ", ")
 }
