@@ -8,9 +8,13 @@
 //
 // Usage, from the bench folder:
 //
-//	go run ./cmd/afdbench [-quick] [-platforms linux,wine] [-contenders evloop,gonet]
+//	go run ./cmd/afdbench [-quick] [-pin] [-platforms linux,wine] [-contenders evloop,gonet]
 //	    [-workloads echo,stream,churn,idle,wine-requests,micro] [-out DIR] [-md FILE]
 //	go run ./cmd/afdbench -from results/results.json
+//
+// -pin (Linux) runs the client on CPU 0 and each native server on CPU 1,
+// so that the client's share of the machine does not move the server's
+// figures; the servers then see one CPU.
 //
 // -quick runs every workload briefly, but the micro-benchmarks unless
 // -workloads names them, writes to a temporary folder and leaves
@@ -28,8 +32,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 
@@ -45,6 +51,12 @@ func main() {
 	}
 	if opts.From != "" {
 		os.Exit(rewrite(opts, os.Stdout, os.Stderr))
+	}
+	if opts.Pin {
+		if err := pinClient(); err != nil {
+			fmt.Fprintf(os.Stderr, "afdbench: %v\n", err)
+			os.Exit(1)
+		}
 	}
 	os.Exit(run(ctx, opts, os.Stdout, os.Stderr))
 }
@@ -68,6 +80,8 @@ type options struct {
 	Settings settings
 	// ModuleDir is the bench module's root.
 	ModuleDir string
+	// Pin runs the client on CPU 0 and each native server on CPU 1.
+	Pin bool
 	// From, if set, is the results.json of an earlier run to write the
 	// outputs from again, measuring nothing.
 	From string
@@ -89,6 +103,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	out := fs.String("out", "", "output `folder` (default: bench/results; with -quick, a temporary folder)")
 	md := fs.String("md", "", "BENCHMARKS.md `file` to regenerate (default: the repository's, unless -quick; \"-\" for none)")
 	cache := fs.String("cache", defaultCache(), "`folder` prepared by scripts/setup.sh, holding the Wine prefix")
+	pin := fs.Bool("pin", false, "Linux: run the client on CPU 0 and each native server on CPU 1 (taskset), so that they do not share a core; Wine servers are not pinned")
 	from := fs.String("from", "", "measure nothing: write the outputs again from the results.json `file` of an earlier run")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -114,6 +129,12 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 		From:      *from,
 		Settings:  fullSettings,
 		ModuleDir: dir,
+		Pin:       *pin,
+	}
+	if opts.Pin {
+		if _, err := exec.LookPath("taskset"); !pinSupported || err != nil || runtime.NumCPU() < 2 {
+			return fail("-pin: needs Linux, taskset(1) and two CPUs")
+		}
 	}
 	if opts.Quick {
 		opts.Settings = quickSettings

@@ -19,6 +19,8 @@ type platform struct {
 	GOOS, GOARCH string
 	// Wine runs the servers when not nil.
 	Wine *serverproc.Wine
+	// Pin runs native servers on CPU 1 (see -pin).
+	Pin bool
 }
 
 // newPlatform returns the platform called name: the host's GOOS, or
@@ -69,7 +71,11 @@ func (p *platform) command(bin string, args ...string) *exec.Cmd {
 	if p.Wine != nil {
 		return p.Wine.Command(bin, args...)
 	}
-	return exec.Command(bin, args...)
+	cmd := exec.Command(bin, args...)
+	if p.Pin {
+		cmd = pinServer(cmd)
+	}
+	return cmd
 }
 
 // startupSeconds estimates how long a server takes to start on p, for

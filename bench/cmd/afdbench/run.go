@@ -35,7 +35,7 @@ func run(ctx context.Context, opts *options, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "afdbench: %v\n", err)
 		return 1
 	}
-	platforms, withWine, err := preparePlatforms(opts.Platforms, opts.Cache)
+	platforms, withWine, err := preparePlatforms(opts.Platforms, opts.Cache, opts.Pin)
 	if err != nil {
 		return fatal(err)
 	}
@@ -111,7 +111,7 @@ func run(ctx context.Context, opts *options, stdout, stderr io.Writer) int {
 
 // preparePlatforms returns the platforms called names, with their Wine
 // servers started, and whether one of them is Wine.
-func preparePlatforms(names []string, cache string) ([]*platform, bool, error) {
+func preparePlatforms(names []string, cache string, pin bool) ([]*platform, bool, error) {
 	var (
 		platforms []*platform
 		withWine  bool
@@ -121,6 +121,7 @@ func preparePlatforms(names []string, cache string) ([]*platform, bool, error) {
 		if err != nil {
 			return nil, false, err
 		}
+		p.Pin = pin && p.Wine == nil
 		if p.Wine != nil {
 			withWine = true
 			if err := p.Wine.StartServer(); err != nil {
