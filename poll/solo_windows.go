@@ -16,10 +16,7 @@ import "github.com/goafd/afd"
 // drops s: the handle is no longer a socket, as if closed.
 func (p *sysPoller) pollSolo(s *sockState) {
 	if s.soloPending {
-		if !s.soloCancelling {
-			s.soloCancelling = true
-			s.g.dev.Cancel(s.solo) // StatusNotFound: completed, its packet is on its way
-		}
+		s.cancelSolo()
 		return
 	}
 	if s.solo == nil {
@@ -39,6 +36,15 @@ func (p *sysPoller) pollSolo(s *sockState) {
 		return
 	}
 	p.inflight++
+}
+
+// cancelSolo cancels the one-handle poll of s if it is pending and not
+// cancelled already. Its completion queues the group.
+func (s *sockState) cancelSolo() {
+	if s.soloPending && !s.soloCancelling {
+		s.soloCancelling = true
+		s.g.dev.Cancel(s.solo) // StatusNotFound: completed, its packet is on its way
+	}
 }
 
 // completeSolo processes the outcome of the one-handle poll of s,

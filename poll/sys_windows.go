@@ -206,10 +206,7 @@ func (p *sysPoller) purge(g *group) {
 		if s.watching {
 			g.dev.Cancel(s.watch) // StatusNotFound: completed, its packet is on its way
 		}
-		if s.soloPending && !s.soloCancelling {
-			s.soloCancelling = true
-			g.dev.Cancel(s.solo)
-		}
+		s.cancelSolo()
 		s.lingering = false
 	}
 	clear(g.lingering)
@@ -278,12 +275,9 @@ func (p *sysPoller) submitReady(g *group) {
 		}
 		gp.set(s, w)
 		s.inPoll, s.polling = true, w
-		if s.soloPending && !s.soloCancelling {
-			// The group's poll takes it in: one poll to complete and
-			// fetch for the group instead of one each (see regroup).
-			s.soloCancelling = true
-			g.dev.Cancel(s.solo) // StatusNotFound: completed, its packet is on its way
-		}
+		// The group's poll takes it in: one poll to complete and fetch
+		// for the group instead of one each (see regroup).
+		s.cancelSolo()
 	}
 	if len(gp.socks) == 0 {
 		p.polls.put(gp)
@@ -361,7 +355,6 @@ func (p *sysPoller) completeWatch(s *sockState) {
 	}
 	if st == afd.StatusCancelled || st.IsError() {
 		p.drop(s)
-		p.settle(s)
 		return
 	}
 	var fired afd.Events

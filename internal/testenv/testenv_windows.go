@@ -36,9 +36,9 @@ var countedTypes = map[string]bool{"File": true, "IoCompletion": true}
 // HandleCount counts the process's open files and completion ports
 // (countedTypes). It lists the process's handles with
 // NtQuerySystemInformation(SystemExtendedHandleInformation), filtered by
-// process id (GetProcessHandleCount answers 0 under Wine), and asks each
-// handle's type with NtQueryObject. It reports false if the handles could
-// not be listed.
+// process id (GetProcessHandleCount answers 0 under Wine), and names their
+// types with NtQueryObject (see HandleTypes). It reports false if the
+// handles could not be listed.
 func HandleCount() (int, bool) {
 	counts, ok := HandleTypes()
 	if !ok {
