@@ -103,6 +103,8 @@ test-native:
 ifeq ($(HOST),windows)
 	@echo "==> go test (native windows, checkptr)"
 	cd "$(ROOT)" && $(GO) test -count=1 -timeout $(TIMEOUT) -gcflags=all=-d=checkptr $(GOTESTFLAGS) ./...
+	@echo "==> go test (native windows, checkptr): ./poll again, with DeleteBeforeClose"
+	cd "$(ROOT)" && POLL_TEST_DELETE_BEFORE_CLOSE=1 $(GO) test -count=1 -timeout $(TIMEOUT) -gcflags=all=-d=checkptr $(GOTESTFLAGS) ./poll
 else
 	@echo "==> go test -race ($(HOST_PLATFORM))"
 	cd "$(ROOT)" && $(GO) test -race -count=1 -timeout $(TIMEOUT) $(GOTESTFLAGS) ./...
@@ -112,6 +114,8 @@ test-windows:
 ifeq ($(HOST),linux)
 	@echo "==> go test windows/amd64 under Wine (checkptr)"
 	cd "$(ROOT)" && $(WINE_ENV) $(GO) test -count=1 -timeout $(TIMEOUT) -gcflags=all=-d=checkptr $(GOTESTFLAGS) ./...
+	@echo "==> go test windows/amd64 under Wine (checkptr): ./poll again, with DeleteBeforeClose"
+	cd "$(ROOT)" && POLL_TEST_DELETE_BEFORE_CLOSE=1 $(WINE_ENV) $(GO) test -count=1 -timeout $(TIMEOUT) -gcflags=all=-d=checkptr $(GOTESTFLAGS) ./poll
 else ifeq ($(HOST),windows)
 	@echo "==> windows tests: run natively by test-native"
 else

@@ -84,7 +84,9 @@ type loop struct {
 }
 
 func newLoop(s *Server, id int) (*loop, error) {
-	p, err := poll.New()
+	// The loop Deletes every socket before it closes it (see forget):
+	// on Windows the poller then keeps no close watch per socket.
+	p, err := poll.New(poll.DeleteBeforeClose())
 	if err != nil {
 		return nil, err
 	}

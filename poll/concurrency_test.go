@@ -119,7 +119,7 @@ func TestConcurrentOps(t *testing.T) {
 // them all.
 func TestManyWaiters(t *testing.T) {
 	const waiters, socks = 8, 64
-	p, err := New()
+	p, err := New(testOptions()...)
 	if err != nil {
 		t.Fatal(err)
 	}

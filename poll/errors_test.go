@@ -22,7 +22,7 @@ func TestErrorPrecedence(t *testing.T) {
 	reg, _ := udp(t, sock.UDP4)
 	p := newPoller(t)
 	add(t, p, reg, 1, In)
-	closed, err := New()
+	closed, err := New(testOptions()...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -94,3 +94,31 @@ func ExamplePoller_Close() {
 	fmt.Println(<-done)
 	// Output: poll: wait: poller is closed
 }
+
+// A Poller for code that owns its sockets and Deletes each before closing
+// it, as an event loop does: on Windows it then keeps no poll of its own
+// per socket to notice closes.
+func ExampleDeleteBeforeClose() {
+	p, err := poll.New(poll.DeleteBeforeClose())
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer p.Close()
+	events := make([]poll.Event, 8)
+	for i := range uint64(3) {
+		c, s, err := sock.Pair(sock.TCP4)
+		if err != nil {
+			log.Fatal(err)
+		}
+		p.Add(uintptr(c), i, poll.Out)
+		n, _ := p.Wait(events, time.Second)
+		fmt.Println(events[:n])
+		p.Delete(uintptr(c)) // then close
+		sock.Close(c)
+		sock.Close(s)
+	}
+	// Output:
+	// [{OUT 0}]
+	// [{OUT 1}]
+	// [{OUT 2}]
+}

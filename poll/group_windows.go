@@ -37,7 +37,9 @@ const groupSize = 32
 // and the next poll would name handle values that other sockets or
 // objects have already taken. With k polls for n sockets at least n-k of
 // such closes go unseen, whatever their layout: only a poll per socket
-// sees them all.
+// sees them all. A poller made with DeleteBeforeClose, whose caller
+// promises no such close, does without: the group's poll, which asks for
+// LOCAL_CLOSE for every member it names, sees the closes it can.
 type group struct {
 	dev     *afd.Device
 	members []*sockState

@@ -9,12 +9,18 @@ import (
 )
 
 // TestGroupPolls: the sockets of a group share one readiness poll, so the
-// polls pending in the process are one watch per socket plus one per
-// group, not two per socket; events found together are reported together.
-// Under Wine every pending poll lengthens the lists its server walks on
-// each cancellation and result.
+// polls pending in the process are one per group plus, unless the Poller
+// was made with DeleteBeforeClose, one watch per socket; events found
+// together are reported together. Under Wine every pending poll lengthens
+// the list its server walks on each event of each socket.
 func TestGroupPolls(t *testing.T) {
-	p := newPoller(t)
+	t.Run("watched", func(t *testing.T) { testGroupPolls(t, newPollerWith(t), 1) })
+	t.Run("DeleteBeforeClose", func(t *testing.T) { testGroupPolls(t, newPollerWith(t, DeleteBeforeClose()), 0) })
+}
+
+// testGroupPolls checks the group polls of p, which keeps perSocket
+// polls of each socket's own pending.
+func testGroupPolls(t *testing.T, p *Poller, perSocket int) {
 	const n = 2 * groupSize
 	addrs := make([]netip.AddrPort, n)
 	for i := range addrs {
@@ -26,8 +32,8 @@ func TestGroupPolls(t *testing.T) {
 	p.sys.mu.Lock()
 	inflight, groups := p.sys.inflight, len(p.sys.groups.all)
 	p.sys.mu.Unlock()
-	if groups != 2 || inflight != n+groups {
-		t.Fatalf("%d sockets in %d groups: %d polls pending, want %d", n, groups, inflight, n+2)
+	if want := perSocket*n + 2; groups != 2 || inflight != want {
+		t.Fatalf("%d sockets in %d groups: %d polls pending, want %d", n, groups, inflight, want)
 	}
 	// A datagram for every socket of the first group: all are reported,
 	// and nothing else.
@@ -69,7 +75,7 @@ func lingering(p *Poller) (lingering, inflight int) {
 // every cancellation walks all the process's pending requests, which made
 // a server's Delete per closed connection quadratic.
 func TestDeleteThenClose(t *testing.T) {
-	p := newPoller(t)
+	p := newPollerWith(t)
 	const n = groupSize
 	hs := make([]sock.Handle, n)
 	addrs := make([]netip.AddrPort, n)
@@ -125,7 +131,7 @@ func TestDeleteThenClose(t *testing.T) {
 // cancelled, so that memory and pending polls stay bounded. A deleted
 // socket added again is polled as any other.
 func TestDeleteKeptOpen(t *testing.T) {
-	p := newPoller(t)
+	p := newPollerWith(t)
 	h, addr := udp(t, sock.UDP4)
 	for i := range 4 * lingerLimit {
 		add(t, p, h, uint64(i), In)
@@ -157,4 +163,54 @@ func TestDeleteKeptOpen(t *testing.T) {
 		t.Fatal(err)
 	}
 	expect(t, p, 7, In)
+}
+
+// TestDeleteBeforeClose: a Poller made with DeleteBeforeClose keeps no
+// poll of a socket's own: connections that come and go (Add, Delete,
+// close, the next one often taking the same handle value) leave nothing
+// pending or lingering, and each is reported under its own key. A socket
+// closed while its group's poll is pending is still dropped.
+func TestDeleteBeforeClose(t *testing.T) {
+	p := newPollerWith(t, DeleteBeforeClose())
+	from, _ := udp(t, sock.UDP4)
+	reused := 0
+	var last sock.Handle
+	for i := range uint64(scaled(200)) {
+		h, addr := udp(t, sock.UDP4)
+		if h == last {
+			reused++
+		}
+		add(t, p, h, i, In)
+		if err := sock.SendTo(from, []byte("x"), addr); err != nil {
+			t.Fatal(err)
+		}
+		expect(t, p, i, In)
+		if err := p.Delete(uintptr(h)); err != nil {
+			t.Fatal(err)
+		}
+		if err := sock.Close(h); err != nil {
+			t.Fatal(err)
+		}
+		last = h
+	}
+	t.Logf("handle values reused at once in %d rounds", reused)
+	quiet(t, p, anyKey)
+	if l, inflight := lingering(p); l != 0 || inflight != 0 {
+		t.Fatalf("%d sockets lingering, %d polls in flight with none registered; want 0 and 0", l, inflight)
+	}
+
+	// Idle and polled by its group: the close completes the group's poll.
+	h, _ := udp(t, sock.UDP4)
+	add(t, p, h, 1, In)
+	quiet(t, p, anyKey)
+	if err := sock.Close(h); err != nil {
+		t.Fatal(err)
+	}
+	quiet(t, p, anyKey)
+	p.sys.mu.Lock()
+	n := len(p.sys.socks)
+	p.sys.mu.Unlock()
+	if n != 0 {
+		t.Fatalf("%d sockets registered after the only one was closed while polled", n)
+	}
 }

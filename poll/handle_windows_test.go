@@ -78,7 +78,7 @@ func TestDeleteHandle(t *testing.T) {
 	windows.SetEvent(ev)
 	quiet(t, p, anyKey)
 
-	q, err := New()
+	q, err := New(testOptions()...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"os"
 	"runtime"
 	"strings"
 	"testing"
@@ -45,9 +46,40 @@ func scaled(n int) int {
 	return n
 }
 
+// deleteBeforeClose runs the suite with every Poller made with the option
+// DeleteBeforeClose (POLL_TEST_DELETE_BEFORE_CLOSE=1 in the environment;
+// make test runs the suite both ways). Tests that close registered
+// sockets without Delete skip themselves then (see closesRegistered).
+var deleteBeforeClose = os.Getenv("POLL_TEST_DELETE_BEFORE_CLOSE") == "1"
+
+// testOptions are the Options of the Pollers the tests make.
+func testOptions() []Option {
+	if deleteBeforeClose {
+		return []Option{DeleteBeforeClose()}
+	}
+	return nil
+}
+
+// closesRegistered skips a test that closes registered sockets without
+// Delete when the suite runs with DeleteBeforeClose: it breaks the
+// promise the option makes.
+func closesRegistered(t testing.TB) {
+	t.Helper()
+	if deleteBeforeClose {
+		t.Skip("closes registered sockets without Delete; the suite runs with DeleteBeforeClose")
+	}
+}
+
 func newPoller(t testing.TB) *Poller {
 	t.Helper()
-	p, err := New()
+	return newPollerWith(t, testOptions()...)
+}
+
+// newPollerWith returns a Poller made with opts, whatever the suite runs
+// with, closed when the test ends.
+func newPollerWith(t testing.TB, opts ...Option) *Poller {
+	t.Helper()
+	p, err := New(opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -114,6 +114,7 @@ func TestDelete(t *testing.T) {
 // silently, and a new socket that gets the same handle value at once is
 // a new registration: no ErrExist, and no stale event for the old key.
 func TestCloseWhileRegistered(t *testing.T) {
+	closesRegistered(t)
 	p := newPoller(t)
 	reused := 0
 	for i := range uint64(50) {
@@ -367,7 +368,7 @@ func TestWaitTimeout(t *testing.T) {
 // TestClose: a blocked Wait returns ErrClosed, which matches
 // net.ErrClosed; so does every call after Close, Close included.
 func TestClose(t *testing.T) {
-	p, err := New()
+	p, err := New(testOptions()...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -403,7 +404,7 @@ func TestClose(t *testing.T) {
 // they are out.
 func TestCloseRace(t *testing.T) {
 	for range 20 {
-		p, err := New()
+		p, err := New(testOptions()...)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -489,6 +490,7 @@ func TestManyReady(t *testing.T) {
 // values as sockets: it drops the closed sockets first. Under Wine a poll
 // of a reused handle that is no socket aborts the wine server.
 func TestCloseAfterReportHandleReused(t *testing.T) {
+	closesRegistered(t)
 	p := newPoller(t)
 	const n = 64
 	hs := make([]sock.Handle, n)

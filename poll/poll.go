@@ -110,7 +110,7 @@ func (closedError) Is(target error) bool { return target == net.ErrClosed }
 //     the calls in flight, and wraps backend errors with the call and the
 //     handle ("poll: add fd 7: ...").
 //   - The backend is the type sysPoller, embedded by value as p.sys, with
-//     the methods init() error; add(fd uintptr, key uint64, ev Events)
+//     the methods init(options) error; add(fd uintptr, key uint64, ev Events)
 //     error; modify(fd, key, ev) error; delete(fd) error; wait(events
 //     []Event, timeout time.Duration, closed *atomic.Bool) (int, error);
 //     wake() error; close() error. The front calls init once (New), never
@@ -139,10 +139,14 @@ type Poller struct {
 	sys     sysPoller
 }
 
-// New returns a Poller with no registrations.
-func New() (*Poller, error) {
+// New returns a Poller with no registrations, set up by opts.
+func New(opts ...Option) (*Poller, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	p := &Poller{drained: make(chan struct{}, 1)}
-	if err := p.sys.init(); err != nil {
+	if err := p.sys.init(o); err != nil {
 		return nil, fmt.Errorf("poll: new: %w", err)
 	}
 	return p, nil

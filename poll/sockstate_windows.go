@@ -15,6 +15,8 @@ import (
 // Handle values are reused at once: without it, a socket closed right
 // after a report would hide a new socket with the same handle value, or
 // the next poll of its group would name an object that is no socket.
+// A poller made with DeleteBeforeClose, whose caller never closes a
+// registered socket, has no watch (watch is nil).
 //
 // All fields are guarded by the poller's mutex.
 type sockState struct {
@@ -25,7 +27,7 @@ type sockState struct {
 	datagram bool         // a UDP socket: writability also reports WrBand
 	g        *group       // the group whose device carries its polls
 	slot     int          // index in g.members, or in g.lingering once dropped
-	watch    *afd.Request // the LOCAL_CLOSE poll
+	watch    *afd.Request // the LOCAL_CLOSE poll, or nil
 	watching bool         // watch is in flight
 
 	// inPoll is set while the group's readiness poll in flight names the

@@ -188,7 +188,7 @@ func TestLeaks(t *testing.T) {
 	handles0, countable := handleCount()
 	goroutines0 := runtime.NumGoroutine()
 
-	p, err := New()
+	p, err := New(testOptions()...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,7 +237,7 @@ func TestLeaksNewClose(t *testing.T) {
 	handles0, countable := handleCount()
 	h, _ := udp(t, sock.UDP4)
 	for range scaled(1000) {
-		p, err := New()
+		p, err := New(testOptions()...)
 		if err != nil {
 			t.Fatal(err)
 		}

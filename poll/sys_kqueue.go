@@ -51,7 +51,7 @@ const (
 	kExcept
 )
 
-func (s *sysPoller) init() error {
+func (s *sysPoller) init(options) error {
 	kq, err := unix.Kqueue()
 	if err != nil {
 		return fmt.Errorf("kqueue: %w", err)

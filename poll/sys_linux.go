@@ -24,7 +24,7 @@ type sysPoller struct {
 // Waits need neither a shared buffer nor an allocation.
 const waitChunk = 128
 
-func (s *sysPoller) init() error {
+func (s *sysPoller) init(options) error {
 	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
 	if err != nil {
 		return fmt.Errorf("epoll_create1: %w", err)

@@ -33,6 +33,9 @@ var entryPool = sync.Pool{New: func() any { return new([entryBatch]iocp.Entry) }
 // own, in the way of wepoll and mio.
 type sysPoller struct {
 	port *iocp.Port
+	// watchCloses: each socket has a watch poll (see sockState); false
+	// with the option DeleteBeforeClose.
+	watchCloses bool
 
 	mu       sync.Mutex
 	socks    map[uintptr]*sockState // registered sockets by handle
@@ -53,12 +56,13 @@ type sysPoller struct {
 	flushPosted atomic.Bool // a flush packet is queued and not yet dequeued
 }
 
-func (p *sysPoller) init() error {
+func (p *sysPoller) init(o options) error {
 	port, err := iocp.New(0)
 	if err != nil {
 		return err
 	}
 	p.port = port
+	p.watchCloses = !o.deleteBeforeClose
 	p.socks = make(map[uintptr]*sockState)
 	return nil
 }
@@ -94,30 +98,42 @@ func (p *sysPoller) add(fd uintptr, key uint64, ev Events) error {
 	s := &sockState{
 		fd: fd, base: base, key: key, interest: ev,
 		datagram: typ == windows.SOCK_DGRAM,
-		watch:    afd.NewRequest(1),
 	}
-	s.watch.Context = s
-	s.watch.Set(0, base, afd.LocalClose)
 	g.add(s)
-	done, err := g.dev.Poll(s.watch)
-	if err != nil {
-		g.remove(s)
-		p.groups.put(g)
-		return err
+	if p.watchCloses {
+		if err := p.startWatch(s); err != nil {
+			g.remove(s)
+			p.groups.put(g)
+			return err
+		}
+	}
+	if s.deleted {
+		// Nothing but a closed socket answers a LOCAL_CLOSE poll at once.
+		return windows.WSAENOTSOCK
 	}
 	p.socks[fd] = s
-	if done {
-		// Nothing but a closed socket answers a LOCAL_CLOSE poll at once.
+	p.pollAgain(s)
+	p.wakeIfReady()
+	return nil
+}
+
+// startWatch submits the first watch poll of s, a new member of its
+// group not yet in p.socks. A watch that completes at once (the socket is
+// closed) leaves s deleted.
+func (p *sysPoller) startWatch(s *sockState) error {
+	s.watch = afd.NewRequest(1)
+	s.watch.Context = s
+	s.watch.Set(0, s.base, afd.LocalClose)
+	done, err := s.g.dev.Poll(s.watch)
+	switch {
+	case err != nil:
+		return err
+	case done:
 		p.completeWatch(s)
-		if s.deleted {
-			return windows.WSAENOTSOCK
-		}
-	} else {
+	default:
 		s.watching = true
 		p.inflight++
 	}
-	p.pollAgain(s)
-	p.wakeIfReady()
 	return nil
 }
 
