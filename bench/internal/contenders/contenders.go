@@ -29,7 +29,7 @@ var all = []Contender{
 		Name:        "evloop",
 		Package:     "./servers/evloop",
 		GOOS:        []string{"linux", "windows"},
-		Description: "evloop (this project): event loops on poll, AFD on Windows, epoll on Linux",
+		Description: "evloop (this project): event loops on poll, epoll on Linux (GOMAXPROCS loops), AFD on Windows (4 loops per P)",
 	},
 	{
 		Name:        "gonet",
