@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -52,8 +53,9 @@ type sysPoller struct {
 	handles      map[windows.Handle]*handleWait // AddHandle registrations
 	readyHandles []uint64                       // keys of signalled handles to deliver
 
-	wakePosted  atomic.Bool // a wake packet is queued and not yet dequeued
-	flushPosted atomic.Bool // a flush packet is queued and not yet dequeued
+	wakePosted  atomic.Bool  // a wake packet is queued and not yet dequeued
+	flushPosted atomic.Bool  // a flush packet is queued and not yet dequeued
+	lastYield   atomic.Int64 // when a Wait last yielded, since epoch (see yield)
 }
 
 func (p *sysPoller) init(o options) error {
@@ -575,6 +577,7 @@ func (p *sysPoller) wait(events []Event, timeout time.Duration, closed *atomic.B
 	if timeout > 0 {
 		deadline = time.Now().Add(timeout)
 	}
+	p.yield()
 	buf := entryPool.Get().(*[entryBatch]iocp.Entry)
 	defer entryPool.Put(buf)
 	for {
@@ -638,6 +641,32 @@ func (p *sysPoller) wait(events []Event, timeout time.Duration, closed *atomic.B
 		}
 	}
 }
+
+// yieldEvery is how often Waits pass through the Go scheduler (see
+// yield): well within the scheduler's time slice of 10 ms.
+const yieldEvery = 2 * time.Millisecond
+
+// yield passes through the Go scheduler, at most once every yieldEvery
+// across the Waits of p. A goroutine that only runs and makes system
+// calls never does by itself, and once it has gone a time slice (10 ms)
+// without, the system monitor takes its processor away in every system
+// call that outlasts one of its ticks (20 us), even with processors idle,
+// hands it to another thread and stays awake, ticking every 20 us, to do
+// so again. An event loop is such a goroutine; under Wine every system
+// call is a round trip to the wine server, long enough to be taken, and
+// each tick costs two requests and a thread woken. A yield starts a new
+// time slice; it costs a thread woken too (Gosched offers the goroutine
+// to idle processors), hence the rate limit.
+func (p *sysPoller) yield() {
+	now := time.Since(epoch)
+	if last := p.lastYield.Load(); now-time.Duration(last) < yieldEvery || !p.lastYield.CompareAndSwap(last, int64(now)) {
+		return
+	}
+	runtime.Gosched()
+}
+
+// epoch is the origin of sysPoller.lastYield.
+var epoch = time.Now()
 
 func (p *sysPoller) wake() error {
 	if p.wakePosted.Swap(true) {
