@@ -560,6 +560,13 @@ func (p *sysPoller) process(entries []iocp.Entry, closed *atomic.Bool) {
 	}
 }
 
+// portMayHold reports whether the port may hold a packet: a poll in
+// flight, a wake-up or flush posted, or a registered handle. Without, a
+// dequeue would find nothing, and under Wine it costs two requests.
+func (p *sysPoller) portMayHold() bool {
+	return p.inflight > 0 || len(p.handles) > 0 || p.wakePosted.Load() || p.flushPosted.Load()
+}
+
 // dequeueNow processes what the port holds without waiting.
 func (p *sysPoller) dequeueNow() error {
 	buf := entryPool.Get().(*[entryBatch]iocp.Entry)
@@ -587,7 +594,7 @@ func (p *sysPoller) wait(events []Event, timeout time.Duration, closed *atomic.B
 		// readiness that the flush finds is returned without asking the
 		// port again.
 		drained := len(p.updateq) > 0
-		if drained {
+		if drained && p.portMayHold() {
 			// Before polling sockets again, take in what the port holds:
 			// the LOCAL_CLOSE of a socket closed since the last Wait drops
 			// it, so that no poll names its handle value, which the system

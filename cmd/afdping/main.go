@@ -14,7 +14,11 @@
 //
 // Usage:
 //
-//	afdping [-n events] [-pairs n] [-mode level|edge|oneshot|spin] [-proto udp|tcp] [-json]
+//	afdping [-n events] [-pairs n] [-mode level|edge|oneshot|spin] [-proto udp|tcp] [-watch-closes] [-json]
+//
+// The poller is made with poll.DeleteBeforeClose, as in an event loop that
+// owns its sockets; -watch-closes measures the default Poller instead,
+// which on Windows keeps a poll per socket to notice closes.
 package main
 
 import (
@@ -48,6 +52,7 @@ func main() {
 	mode := flag.String("mode", "level", "registration mode: level, edge or oneshot; spin: no poller, retry receives until one succeeds (the cost of the I/O alone)")
 	proto := flag.String("proto", "udp", "sockets: udp (datagrams) or tcp (connected pairs)")
 	asJSON := flag.Bool("json", false, "print the result as one line of JSON")
+	watchCloses := flag.Bool("watch-closes", false, "make the poller without poll.DeleteBeforeClose")
 	flag.Parse()
 	var flags poll.Events
 	run := run
@@ -78,7 +83,11 @@ func main() {
 		os.Exit(1)
 	}
 	defer l.close()
-	m, err := run(l, *n, flags)
+	var opts []poll.Option
+	if !*watchCloses {
+		opts = append(opts, poll.DeleteBeforeClose())
+	}
+	m, err := run(l, *n, flags, opts)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "afdping:", err)
 		os.Exit(1)
@@ -98,8 +107,8 @@ func main() {
 
 // run bounces a message within each pair of l until n events were
 // handled. The key of a registration is its socket's index.
-func run(l *links, n int, flags poll.Events) (measurement, error) {
-	p, err := poll.New()
+func run(l *links, n int, flags poll.Events, opts []poll.Option) (measurement, error) {
+	p, err := poll.New(opts...)
 	if err != nil {
 		return measurement{}, err
 	}
@@ -152,7 +161,7 @@ func run(l *links, n int, flags poll.Events) (measurement, error) {
 // spin bounces messages like run, without a poller: it retries each
 // socket's receive until one succeeds. What it costs per event is the
 // receive and the send alone, plus the receives that found nothing.
-func spin(l *links, n int, _ poll.Events) (measurement, error) {
+func spin(l *links, n int, _ poll.Events, _ []poll.Option) (measurement, error) {
 	buf := make([]byte, 64)
 	m := startMeter()
 	if err := l.serve(); err != nil {
