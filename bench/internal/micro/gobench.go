@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -15,10 +16,23 @@ import (
 )
 
 // goBenchmarks runs the benchmarks of package poll on p and returns
-// their figures. Quick runs each 50 times; otherwise they run for the
-// default second natively and 2,000 times under Wine, where an
-// operation takes up to milliseconds.
+// their figures: with the option DeleteBeforeClose (afdPoll) and, on
+// Windows, without (afdPollWatched). Quick runs each 50 times; otherwise
+// they run for the default second natively and 2,000 times under Wine,
+// where an operation takes up to milliseconds.
 func goBenchmarks(ctx context.Context, p *platform, quick bool) []result.Result {
+	var rs []result.Result
+	rs = append(rs, goBenchmarksOf(ctx, p, quick, afdPoll)...)
+	if p.name != "linux" && ctx.Err() == nil {
+		rs = append(rs, goBenchmarksOf(ctx, p, quick, afdPollWatched)...)
+	}
+	return rs
+}
+
+// goBenchmarksOf runs the benchmarks of package poll on p for one of the
+// contenders afdPoll and afdPollWatched: the poll tests' switch
+// POLL_TEST_DELETE_BEFORE_CLOSE makes their Pollers with the option.
+func goBenchmarksOf(ctx context.Context, p *platform, quick bool, contender string) []result.Result {
 	benchtime := "1s"
 	switch {
 	case quick:
@@ -29,10 +43,14 @@ func goBenchmarks(ctx context.Context, p *platform, quick bool) []result.Result 
 	cmd := exec.CommandContext(ctx, "go", "test", "-run", "^$", "-bench", ".", "-benchmem",
 		"-benchtime", benchtime, "./poll")
 	cmd.Dir = p.root
-	cmd.Env = p.env
+	dbc := "0"
+	if contender == afdPoll {
+		dbc = "1"
+	}
+	cmd.Env = append(slices.Clone(p.env), "POLL_TEST_DELETE_BEFORE_CLOSE="+dbc)
 	out, err := output(cmd, 10*time.Minute)
 	benchmarks, perr := parseBench(strings.NewReader(string(out)))
-	rs := benchResults(p.name, benchmarks)
+	rs := benchResults(p.name, contender, benchmarks)
 	if err == nil {
 		err = perr
 	}
@@ -40,7 +58,7 @@ func goBenchmarks(ctx context.Context, p *platform, quick bool) []result.Result 
 		err = fmt.Errorf("no benchmark results")
 	}
 	if err != nil {
-		rs = append(rs, result.Result{Platform: p.name, Workload: "micro/benchmarks", Contender: afdPoll,
+		rs = append(rs, result.Result{Platform: p.name, Workload: "micro/benchmarks", Contender: contender,
 			Metric: "ns_per_op", Unit: "ns",
 			Err: fmt.Sprintf("go test -bench ./poll: %v: %s", err, lastLines(out, 5))})
 	}
@@ -107,13 +125,13 @@ func trimProcs(name string) string {
 	return name[:i]
 }
 
-// benchResults turns benchmarks into results. "AddDelete/n=100"
+// benchResults turns the benchmarks of contender into results. "AddDelete/n=100"
 // becomes workload "micro/add-delete" with Conns 100 (the sockets
 // registered); a benchmark without n= has Conns 1. A workload measured
 // with n=100 and more also gets, at each larger n, the time per
 // operation over that at 100 (metric "ns_ratio_to_100"): flat costs
 // stay near 1.
-func benchResults(platform string, bs []benchmark) []result.Result {
+func benchResults(platform, contender string, bs []benchmark) []result.Result {
 	var rs []result.Result
 	at100 := map[string]float64{}
 	type scaled struct {
@@ -124,7 +142,7 @@ func benchResults(platform string, bs []benchmark) []result.Result {
 	var larger []scaled
 	for _, b := range bs {
 		workload, n := benchWorkload(b.Name)
-		r := result.Result{Platform: platform, Workload: workload, Conns: n, Contender: afdPoll}
+		r := result.Result{Platform: platform, Workload: workload, Conns: n, Contender: contender}
 		r.Metric, r.Value, r.Unit = "ns_per_op", b.NsPerOp, "ns"
 		rs = append(rs, r)
 		if b.Mem {
@@ -142,7 +160,7 @@ func benchResults(platform string, bs []benchmark) []result.Result {
 	}
 	for _, s := range larger {
 		if base, ok := at100[s.workload]; ok && base > 0 {
-			rs = append(rs, result.Result{Platform: platform, Workload: s.workload, Conns: s.n, Contender: afdPoll,
+			rs = append(rs, result.Result{Platform: platform, Workload: s.workload, Conns: s.n, Contender: contender,
 				Metric: "ns_ratio_to_100", Value: s.ns / base, Unit: "x"})
 		}
 	}

@@ -60,7 +60,7 @@ func TestBenchWorkload(t *testing.T) {
 // TestBenchResults: each benchmark gives its time, allocations and
 // bytes per operation, and each larger size its time over that at 100.
 func TestBenchResults(t *testing.T) {
-	rs := benchResults("wine", []benchmark{
+	rs := benchResults("wine", "afd-poll", []benchmark{
 		{"Modify/n=100", 50, 2000, 0, 0, true},
 		{"Modify/n=10000", 50, 3000, 0, 0, true},
 		{"AddDelete/n=1000", 50, 400, 16, 1, true},

@@ -59,8 +59,14 @@ type Options struct {
 
 // Contender names of the results.
 const (
-	afdPoll = "afd-poll" // this project's poller: the benchmarks and afdping
-	goNet   = "gonet"    // Go's net package: netping
+	// afdPoll is this project's poller, made with DeleteBeforeClose as
+	// evloop makes it: the benchmarks and afdping.
+	afdPoll = "afd-poll"
+	// afdPollWatched is the default Poller, which on Windows keeps a poll
+	// per socket to notice closes: the benchmarks, on Windows only (on
+	// Linux and the BSDs the option changes nothing).
+	afdPollWatched = "afd-poll-watched"
+	goNet          = "gonet" // Go's net package: netping
 )
 
 // Run measures on each platform of opt in turn. A measurement that
