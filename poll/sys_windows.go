@@ -650,8 +650,9 @@ func (p *sysPoller) wait(events []Event, timeout time.Duration, closed *atomic.B
 }
 
 // yieldEvery is how often Waits pass through the Go scheduler (see
-// yield): well within the scheduler's time slice of 10 ms.
-const yieldEvery = 2 * time.Millisecond
+// yield): within the scheduler's time slice of 10 ms, with room for the
+// system monitor's view of it, which it updates on its ticks.
+const yieldEvery = 5 * time.Millisecond
 
 // yield passes through the Go scheduler, at most once every yieldEvery
 // across the Waits of p. A goroutine that only runs and makes system
