@@ -99,7 +99,9 @@
 // when the closed descriptor was the last reference to the socket: epoll
 // watches the open file, not the descriptor.) Events collected by a Wait
 // that ran concurrently with the close may still carry the old key, as
-// with epoll.
+// with epoll. A Poller made with DeleteBeforeClose is for callers that
+// Delete every socket before closing it (an event loop that owns its
+// sockets); it saves, on Windows, what this guarantee costs.
 //
 // # Keys and errors
 //
@@ -170,7 +172,14 @@
 //     than 32 of them. It cannot be shared by a group: a socket closing
 //     completes every poll that names it, leaving the other sockets of
 //     the poll unwatched until it is submitted again, so that a burst of
-//     closes without Delete would go unseen.
+//     closes without Delete would go unseen. A Poller made with
+//     DeleteBeforeClose, whose caller Deletes before closing, keeps no
+//     such poll: a request less per Add, and a pending poll less per
+//     socket, which Wine's server walks on every event of every socket.
+//   - A Wait yields to the Go scheduler every 5 ms: a loop that only runs
+//     and makes system calls would otherwise, after a time slice, lose
+//     its processor in every call longer than 20 us (see yield in
+//     sys_windows.go).
 //   - Level-triggered: after a report the group stays idle until the next
 //     Wait, which polls it again first. The devices skip the completion
 //     port on success, so a group with a member still ready answers
