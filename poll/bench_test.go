@@ -137,80 +137,80 @@ func BenchmarkRoundTripTCP(b *testing.B) {
 // n others are registered. Like Add and Delete, its cost should not grow
 // with n.
 func BenchmarkModify(b *testing.B) {
-	for _, n := range registered {
-		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
-			p := newPoller(b)
-			register(b, p, n)
-			h, _ := udp(b, sock.UDP4)
-			add(b, p, h, 1, In)
-			modes := [...]Events{In | Oneshot, In | Out}
-			b.ReportAllocs()
-			i := 0
-			for b.Loop() {
-				if err := p.Modify(uintptr(h), 1, modes[i&1]); err != nil {
-					b.Fatal(err)
-				}
-				i++
+	withRegistered(b, func(b *testing.B, p *Poller) {
+		h, _ := udp(b, sock.UDP4)
+		add(b, p, h, 1, In)
+		modes := [...]Events{In | Oneshot, In | Out}
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			if err := p.Modify(uintptr(h), 1, modes[i&1]); err != nil {
+				b.Fatal(err)
 			}
-		})
-	}
+			i++
+		}
+	})
 }
 
 // BenchmarkAddDelete: registering and removing one socket while n others
 // are registered. The cost should not grow with n (at 10k at most 1.5
 // times that at 100).
 func BenchmarkAddDelete(b *testing.B) {
-	for _, n := range registered {
-		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
-			p := newPoller(b)
-			register(b, p, n)
-			h, _ := udp(b, sock.UDP4)
-			b.ReportAllocs()
-			for b.Loop() {
-				if err := p.Add(uintptr(h), 1, In); err != nil {
-					b.Fatal(err)
-				}
-				if err := p.Delete(uintptr(h)); err != nil {
-					b.Fatal(err)
-				}
+	withRegistered(b, func(b *testing.B, p *Poller) {
+		h, _ := udp(b, sock.UDP4)
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := p.Add(uintptr(h), 1, In); err != nil {
+				b.Fatal(err)
 			}
-		})
-	}
+			if err := p.Delete(uintptr(h)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
 
 // BenchmarkAddDeleteClose: a connection's life in a server, registered,
 // deleted and closed, while n others are registered. Creating the socket
 // is left out of the time.
 func BenchmarkAddDeleteClose(b *testing.B) {
-	for _, n := range registered {
-		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
-			p := newPoller(b)
-			register(b, p, n)
-			b.ReportAllocs()
-			for b.Loop() {
-				b.StopTimer()
-				h, err := sock.Socket(sock.UDP4)
-				if err != nil {
-					b.Fatal(err)
-				}
-				b.StartTimer()
-				if err := p.Add(uintptr(h), 1, In); err != nil {
-					b.Fatal(err)
-				}
-				if err := p.Delete(uintptr(h)); err != nil {
-					b.Fatal(err)
-				}
-				if err := sock.Close(h); err != nil {
-					b.Fatal(err)
-				}
+	withRegistered(b, func(b *testing.B, p *Poller) {
+		b.ReportAllocs()
+		for b.Loop() {
+			b.StopTimer()
+			h, err := sock.Socket(sock.UDP4)
+			if err != nil {
+				b.Fatal(err)
 			}
-		})
-	}
+			b.StartTimer()
+			if err := p.Add(uintptr(h), 1, In); err != nil {
+				b.Fatal(err)
+			}
+			if err := p.Delete(uintptr(h)); err != nil {
+				b.Fatal(err)
+			}
+			if err := sock.Close(h); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
 
 // registered are the numbers of sockets registered besides the one that
 // BenchmarkModify and BenchmarkAddDelete work on.
 var registered = []int{100, 1000, 10000}
+
+// withRegistered runs f as a sub-benchmark "n=N" for each N of
+// registered, on a Poller with N sockets registered.
+func withRegistered(b *testing.B, f func(b *testing.B, p *Poller)) {
+	for _, n := range registered {
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+			p := newPoller(b)
+			register(b, p, n)
+			f(b, p)
+		})
+	}
+}
 
 // register adds n unbound UDP sockets to p, keys 1000 and up, closed when
 // the benchmark ends.

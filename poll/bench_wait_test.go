@@ -1,7 +1,6 @@
 package poll
 
 import (
-	"fmt"
 	"testing"
 
 	"github.com/goafd/afd/internal/sock"
@@ -13,53 +12,45 @@ import (
 // submit or cancel (Windows does that when a Wait flushes its updates).
 // The cost should not grow with n.
 func BenchmarkModifyWait(b *testing.B) {
-	for _, n := range registered {
-		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
-			p := newPoller(b)
-			register(b, p, n)
-			h, _ := udp(b, sock.UDP4)
-			add(b, p, h, 1, In)
-			modes := [...]Events{In | Out, In}
-			buf := make([]Event, 4)
-			settle(b, p, buf)
-			i := 0
-			for b.Loop() {
-				if err := p.Modify(uintptr(h), 1, modes[i&1]); err != nil {
-					b.Fatal(err)
-				}
-				if _, err := p.Wait(buf, 0); err != nil {
-					b.Fatal(err)
-				}
-				i++
+	withRegistered(b, func(b *testing.B, p *Poller) {
+		h, _ := udp(b, sock.UDP4)
+		add(b, p, h, 1, In)
+		modes := [...]Events{In | Out, In}
+		buf := make([]Event, 4)
+		settle(b, p, buf)
+		i := 0
+		for b.Loop() {
+			if err := p.Modify(uintptr(h), 1, modes[i&1]); err != nil {
+				b.Fatal(err)
 			}
-		})
-	}
+			if _, err := p.Wait(buf, 0); err != nil {
+				b.Fatal(err)
+			}
+			i++
+		}
+	})
 }
 
 // BenchmarkAddWaitDelete: registering one socket, a Wait that takes the
 // registration in, and Delete, while n others are registered. The cost
 // should not grow with n.
 func BenchmarkAddWaitDelete(b *testing.B) {
-	for _, n := range registered {
-		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
-			p := newPoller(b)
-			register(b, p, n)
-			h, _ := udp(b, sock.UDP4)
-			buf := make([]Event, 4)
-			settle(b, p, buf)
-			for b.Loop() {
-				if err := p.Add(uintptr(h), 1, In); err != nil {
-					b.Fatal(err)
-				}
-				if _, err := p.Wait(buf, 0); err != nil {
-					b.Fatal(err)
-				}
-				if err := p.Delete(uintptr(h)); err != nil {
-					b.Fatal(err)
-				}
+	withRegistered(b, func(b *testing.B, p *Poller) {
+		h, _ := udp(b, sock.UDP4)
+		buf := make([]Event, 4)
+		settle(b, p, buf)
+		for b.Loop() {
+			if err := p.Add(uintptr(h), 1, In); err != nil {
+				b.Fatal(err)
 			}
-		})
-	}
+			if _, err := p.Wait(buf, 0); err != nil {
+				b.Fatal(err)
+			}
+			if err := p.Delete(uintptr(h)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
 
 // settle lets p take in the registrations made so far (Windows polls them

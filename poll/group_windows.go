@@ -63,11 +63,7 @@ func (g *group) add(s *sockState) {
 // remove ends the membership of s. Its polls may still be in flight on
 // the group's device: s.g stays.
 func (g *group) remove(s *sockState) {
-	last := len(g.members) - 1
-	moved := g.members[last]
-	g.members[s.slot], moved.slot = moved, s.slot
-	g.members[last] = nil
-	g.members = g.members[:last]
+	g.members = unslot(g.members, s)
 }
 
 // linger notes that s, dropped, has polls still pending on the device.
@@ -78,12 +74,18 @@ func (g *group) linger(s *sockState) {
 
 // unlinger notes that the polls of s have all completed.
 func (g *group) unlinger(s *sockState) {
-	last := len(g.lingering) - 1
-	moved := g.lingering[last]
-	g.lingering[s.slot], moved.slot = moved, s.slot
-	g.lingering[last] = nil
-	g.lingering = g.lingering[:last]
+	g.lingering = unslot(g.lingering, s)
 	s.lingering = false
+}
+
+// unslot removes s from list, in which s.slot is its index, by moving the
+// last element into its place, and returns the shortened list.
+func unslot(list []*sockState, s *sockState) []*sockState {
+	last := len(list) - 1
+	moved := list[last]
+	list[s.slot], moved.slot = moved, s.slot
+	list[last] = nil
+	return list[:last]
 }
 
 // pendingReady reports whether a member has readiness not yet delivered.
