@@ -2,7 +2,7 @@ package poll
 
 // The decisions of the kqueue backend, in plain Go with no system calls so
 // that they compile on every platform and are table-tested on Linux
-// (kqueue_logic_test.go) against kevents written from the kernels' sources.
+// (kqueue_logic_test.go) against kevents written from the kkernels' sources.
 // sys_kqueue.go only converts between these records and the system's
 // Kevent_t and calls kevent(2).
 //
@@ -160,7 +160,7 @@ type kchange struct {
 	mode   kmode
 }
 
-// planFor returns the filters a registration for ev holds, for a socket
+// kplanFor returns the filters a registration for ev holds, for a socket
 // whose shut-down directions are shut. The rule: no filter may fire in
 // every scan for a state that the interest masks away, or Wait would go
 // back to the kernel in a loop with nothing to report.
@@ -175,7 +175,7 @@ type kchange struct {
 //   - write: Out, WrNorm, and WrBand of a datagram socket (where Linux
 //     reports it with Out) watch it; otherwise it is a sentinel, for Hup.
 //   - except: Pri, where the system has the filter.
-func planFor(ev Events, dgram bool, shut kshut, t ktraits) kplan {
+func kplanFor(ev Events, dgram bool, shut kshut, t ktraits) kplan {
 	edge := ev&Edge != 0
 	on := kLevel
 	if edge {
@@ -204,13 +204,13 @@ func planFor(ev Events, dgram bool, shut kshut, t ktraits) kplan {
 	return p
 }
 
-// installChanges appends the changes that take the filters of fd from old
+// kinstall appends the changes that take the filters of fd from old
 // to new. touch re-adds the filters that stay as they are, for Modify:
 // EV_ADD on an existing knote evaluates it again (FreeBSD kqueue_register
 // calls f_event; XNU's f_touch, filt_sortouch, returns whether it fired),
 // so a socket that is ready is reported at once, as after EPOLL_CTL_MOD,
 // and EV_ENABLE re-arms a Oneshot that fired.
-func installChanges(dst []kchange, fd uintptr, old, new kplan, touch bool) []kchange {
+func kinstall(dst []kchange, fd uintptr, old, new kplan, touch bool) []kchange {
 	for f := range kFilters {
 		o, n := old[f], new[f]
 		switch {
@@ -229,21 +229,21 @@ func installChanges(dst []kchange, fd uintptr, old, new kplan, touch bool) []kch
 	return dst
 }
 
-// modifyChanges returns the one batch of changes for Modify of r to the
+// kmodify returns the one batch of changes for Modify of r to the
 // plan p. It starts with a probe of the read filter (EV_ENABLE or
 // EV_DISABLE as it stands, without EV_ADD): should the descriptor have
 // been closed and its number reused since r was registered, the probe
 // fails with ENOENT and the caller undoes the additions that went to the
 // new file (see sysPoller.modify).
-func modifyChanges(dst []kchange, fd uintptr, r kreg, p kplan) []kchange {
-	dst = append(dst, probeChange(fd, r))
-	return installChanges(dst, fd, r.plan, p, true)
+func kmodify(dst []kchange, fd uintptr, r kreg, p kplan) []kchange {
+	dst = append(dst, kprobe(fd, r))
+	return kinstall(dst, fd, r.plan, p, true)
 }
 
-// probeChange is a change that leaves the read filter of r as it is and
+// kprobe is a change that leaves the read filter of r as it is and
 // fails with ENOENT if it is gone: its descriptor was closed (closing
 // drops its knotes; kqueue(2)).
-func probeChange(fd uintptr, r kreg) kchange {
+func kprobe(fd uintptr, r kreg) kchange {
 	op := kEnable
 	if r.state == kFired {
 		op = kDisable
@@ -251,8 +251,8 @@ func probeChange(fd uintptr, r kreg) kchange {
 	return kchange{fd, kRead, op, r.plan[kRead]}
 }
 
-// deleteChanges appends the deletion of every filter of a plan.
-func deleteChanges(dst []kchange, fd uintptr, p kplan) []kchange {
+// kdelete appends the deletion of every filter of a plan.
+func kdelete(dst []kchange, fd uintptr, p kplan) []kchange {
 	for f := range kFilters {
 		if p[f] != kOff {
 			dst = append(dst, kchange{fd, f, kDelete, p[f]})
@@ -261,9 +261,9 @@ func deleteChanges(dst []kchange, fd uintptr, p kplan) []kchange {
 	return dst
 }
 
-// disableChanges appends the disabling of every filter of a plan (a
+// kdisable appends the disabling of every filter of a plan (a
 // Oneshot that reported).
-func disableChanges(dst []kchange, fd uintptr, p kplan) []kchange {
+func kdisable(dst []kchange, fd uintptr, p kplan) []kchange {
 	for f := range kFilters {
 		if p[f] != kOff {
 			dst = append(dst, kchange{fd, f, kDisable, p[f]})
@@ -272,7 +272,7 @@ func disableChanges(dst []kchange, fd uintptr, p kplan) []kchange {
 	return dst
 }
 
-// combine turns the kevents of one descriptor from one scan into the
+// kcombine turns the kevents of one descriptor from one scan into the
 // Events of its registration, the way Linux's tcp_poll and datagram_poll
 // derive them, and records in r the directions seen shut:
 //
@@ -303,7 +303,7 @@ func disableChanges(dst []kchange, fd uintptr, p kplan) []kchange {
 //
 // The result is masked with the interest plus Err and Hup; 0 means
 // nothing to report.
-func combine(r *kreg, evs []kev) Events {
+func kcombine(r *kreg, evs []kev) Events {
 	var ev Events
 	shut := r.shut
 	failed := false

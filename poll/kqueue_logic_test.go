@@ -23,11 +23,11 @@ const (
 	osNetBSD  kos = "netbsd"
 )
 
-var kernels = []kos{osXNU, osFreeBSD, osOpenBSD, osNetBSD}
+var kkernels = []kos{osXNU, osFreeBSD, osOpenBSD, osNetBSD}
 
-// modelTraits are the traits of each system; platform_bsd_test.go checks
+// kmodelTraits are the traits of each system; platform_bsd_test.go checks
 // that the backend built for the system has the same.
-var modelTraits = map[kos]ktraits{
+var kmodelTraits = map[kos]ktraits{
 	osXNU:     {except: true, exceptIsRead: true, receipt: true},
 	osFreeBSD: {receipt: true},
 	osOpenBSD: {except: true, receipt: true},
@@ -74,38 +74,38 @@ func knoteFor(f kfilter, m kmode) knote {
 	return n
 }
 
-// fire runs the filter's event function of kernel os: whether it fires,
+// kfire runs the filter's event function of kernel os: whether it fires,
 // and the kevent it gives.
-func fire(os kos, n knote, so ksock) (kev, bool) {
+func kfire(os kos, n knote, so ksock) (kev, bool) {
 	k := kev{ident: 7, filter: n.filter}
 	var ok bool
 	switch os {
 	case osXNU:
 		if n.filter == kWrite {
-			ok = xnuWrite(&k, n, so)
+			ok = kxnuWrite(&k, n, so)
 		} else {
-			ok = xnuRead(&k, n, so) // soexcept_filtops runs filt_soread too
+			ok = kxnuRead(&k, n, so) // soexcept_filtops runs filt_soread too
 		}
 	case osOpenBSD:
 		switch n.filter {
 		case kWrite:
-			ok = bsdWrite(&k, n, so)
+			ok = kbsdWrite(&k, n, so)
 		default:
-			ok = openbsdRead(&k, n, so)
+			ok = kopenbsdRead(&k, n, so)
 		}
 	case osFreeBSD, osNetBSD:
 		switch n.filter {
 		case kWrite:
-			ok = bsdWrite(&k, n, so)
+			ok = kbsdWrite(&k, n, so)
 		case kRead:
-			ok = freebsdRead(&k, n, so)
+			ok = kfreebsdRead(&k, n, so)
 		}
 	}
 	return k, ok
 }
 
-// xnuRead follows XNU bsd/kern/uipc_socket.c filt_soread_common.
-func xnuRead(k *kev, n knote, so ksock) bool {
+// kxnuRead follows XNU bsd/kern/uipc_socket.c filt_soread_common.
+func kxnuRead(k *kev, n knote, so ksock) bool {
 	if so.listen {
 		return so.conns > 0
 	}
@@ -131,8 +131,8 @@ func xnuRead(k *kev, n knote, so ksock) bool {
 	return int64(so.rcv) >= lowat
 }
 
-// xnuWrite follows XNU bsd/kern/uipc_socket.c filt_sowrite_common.
-func xnuWrite(k *kev, n knote, so ksock) bool {
+// kxnuWrite follows XNU bsd/kern/uipc_socket.c filt_sowrite_common.
+func kxnuWrite(k *kev, n knote, so ksock) bool {
 	if so.cantSend {
 		k.eof, k.err = true, so.soError
 		return true
@@ -154,11 +154,11 @@ func xnuWrite(k *kev, n knote, so ksock) bool {
 	return so.sndSpace > 0 && int64(so.sndSpace) >= lowat
 }
 
-// freebsdRead follows FreeBSD sys/kern/uipc_socket.c filt_soread. NetBSD's
+// kfreebsdRead follows FreeBSD sys/kern/uipc_socket.c filt_soread. NetBSD's
 // filt_soread (sys/kern/uipc_socket.c) has the same 4.4BSD shape for
 // sockets that are not listening: EV_EOF with so_error, so_error alone,
 // NOTE_LOWAT as given; its listeners fire for a connection to accept.
-func freebsdRead(k *kev, n knote, so ksock) bool {
+func kfreebsdRead(k *kev, n knote, so ksock) bool {
 	if so.listen {
 		if so.soError != 0 {
 			k.eof, k.err = true, so.soError
@@ -179,10 +179,10 @@ func freebsdRead(k *kev, n knote, so ksock) bool {
 	return so.rcv >= modelRcvLowat
 }
 
-// openbsdRead follows OpenBSD sys/kern/uipc_socket.c filt_soread, which
+// kopenbsdRead follows OpenBSD sys/kern/uipc_socket.c filt_soread, which
 // soexcept_filtops runs too, and filt_solisten for listeners: given
 // NOTE_OOB it looks at the out-of-band mark alone.
-func openbsdRead(k *kev, n knote, so ksock) bool {
+func kopenbsdRead(k *kev, n knote, so ksock) bool {
 	if so.listen {
 		return n.filter == kRead && so.conns != 0
 	}
@@ -201,10 +201,10 @@ func openbsdRead(k *kev, n knote, so ksock) bool {
 	return so.rcv >= modelRcvLowat
 }
 
-// bsdWrite follows filt_sowrite of FreeBSD, OpenBSD and NetBSD
+// kbsdWrite follows filt_sowrite of FreeBSD, OpenBSD and NetBSD
 // (sys/kern/uipc_socket.c): EV_EOF with so_error, so_error alone, nothing
 // before a connection-oriented socket connects, NOTE_LOWAT as given.
-func bsdWrite(k *kev, n knote, so ksock) bool {
+func kbsdWrite(k *kev, n knote, so ksock) bool {
 	if so.listen {
 		return false // FreeBSD: SOLISTENING; the others: not connected
 	}
@@ -224,7 +224,7 @@ func bsdWrite(k *kev, n knote, so ksock) bool {
 	return so.sndSpace >= modelSndLowat
 }
 
-// The socket states of the readiness table, as the kernels hold them.
+// The socket states of the readiness table, as the kkernels hold them.
 var (
 	stIdle      = ksock{connected: true, sndSpace: modelHiwat}
 	stSendFull  = ksock{connected: true}
@@ -249,9 +249,9 @@ var (
 	stClosing   = ksock{sndSpace: 0, cantRcv: true, cantSend: true, soError: 60, rcv: 3, connected: false} // a timeout
 )
 
-// modelStates maps the situations of readinessCases (by name prefix, the
+// kmodelStates maps the situations of readinessCases (by name prefix, the
 // longest first) to the model.
-var modelStates = []struct {
+var kmodelStates = []struct {
 	prefix string
 	so     ksock
 }{
@@ -278,9 +278,9 @@ var modelStates = []struct {
 	{"udp6 datagram", stDatagram},
 }
 
-func modelState(t *testing.T, name string) ksock {
+func kmodelState(t *testing.T, name string) ksock {
 	t.Helper()
-	for _, m := range modelStates {
+	for _, m := range kmodelStates {
 		if strings.HasPrefix(name, m.prefix) {
 			return m.so
 		}
@@ -297,17 +297,17 @@ var kqueueDiffers = map[kos]map[string]struct {
 	why         string
 }{
 	osXNU: {
-		"oob only":           {Pri | Out, Out, xnuPriWhy},
-		"oob only every bit": {Pri | Out | WrNorm, Out | WrNorm, xnuPriWhy},
-		"data and oob":       {In | Pri | Out, In | Out, xnuPriWhy},
+		"oob only":           {Pri | Out, Out, kxnuPriWhy},
+		"oob only every bit": {Pri | Out | WrNorm, Out | WrNorm, kxnuPriWhy},
+		"data and oob":       {In | Pri | Out, In | Out, kxnuPriWhy},
 	},
-	osFreeBSD: noPri,
-	osNetBSD:  noPri,
+	osFreeBSD: knoPri,
+	osNetBSD:  knoPri,
 }
 
-const xnuPriWhy = "Pri comes once per arrival on macOS: the except filter is installed with EV_CLEAR, as XNU keeps NOTE_OOB in a level-triggered knote's fflags for good (kern_event.c knote_fill_kevent_with_sdata)"
+const kxnuPriWhy = "Pri comes once per arrival on macOS: the except filter is installed with EV_CLEAR, as XNU keeps NOTE_OOB in a level-triggered knote's fflags for good (kern_event.c knote_fill_kevent_with_sdata)"
 
-var noPri = map[string]struct {
+var knoPri = map[string]struct {
 	first, then Events
 	why         string
 }{
@@ -316,33 +316,33 @@ var noPri = map[string]struct {
 	"data and oob":       {In | Out, In | Out, "no kqueue filter for out-of-band data"},
 }
 
-// simulation is a registration in a model kqueue: the knotes queued
+// ksim is a registration in a model kqueue: the knotes queued
 // (level-triggered ones stay queued while they fire; EV_CLEAR ones leave
 // the queue when delivered: FreeBSD kern_event.c kqueue_scan, XNU
 // knote_process) and what the backend does with the scans.
-type simulation struct {
+type ksim struct {
 	os     kos
 	t      ktraits
 	r      kreg
 	queued [kFilters]bool
 }
 
-// register installs r's filters as Add does; attaching evaluates each
+// newKsim registers ev as Add does; attaching evaluates each
 // filter at once (kqueue(2): "the filter is executed upon the initial
 // registration").
-func newSimulation(os kos, ev Events, so ksock) *simulation {
-	s := &simulation{os: os, t: modelTraits[os]}
+func newKsim(os kos, ev Events, so ksock) *ksim {
+	s := &ksim{os: os, t: kmodelTraits[os]}
 	s.r = kreg{ev: ev, dgram: so.dgram && ev&WrBand != 0}
-	s.install(planFor(ev, s.r.dgram, 0, s.t), so)
+	s.install(kplanFor(ev, s.r.dgram, 0, s.t), so)
 	return s
 }
 
 // install applies the changes from the current plan to p, re-evaluating
 // every filter added.
-func (s *simulation) install(p kplan, so ksock) {
-	for _, c := range installChanges(nil, 7, s.r.plan, p, false) {
+func (s *ksim) install(p kplan, so ksock) {
+	for _, c := range kinstall(nil, 7, s.r.plan, p, false) {
 		if c.op == kAdd {
-			_, s.queued[c.filter] = fire(s.os, knoteFor(c.filter, c.mode), so)
+			_, s.queued[c.filter] = kfire(s.os, knoteFor(c.filter, c.mode), so)
 		} else {
 			s.queued[c.filter] = false
 		}
@@ -353,13 +353,13 @@ func (s *simulation) install(p kplan, so ksock) {
 // scan is one Wait: the queued knotes still firing are delivered, and
 // combined; the level-triggered ones are requeued. It returns the report
 // and whether a level-triggered filter was delivered.
-func (s *simulation) scan(so ksock) (ev Events, level bool) {
+func (s *ksim) scan(so ksock) (ev Events, level bool) {
 	var evs []kev
 	for f := range kFilters {
 		if !s.queued[f] {
 			continue
 		}
-		k, ok := fire(s.os, knoteFor(f, s.r.plan[f]), so)
+		k, ok := kfire(s.os, knoteFor(f, s.r.plan[f]), so)
 		if !ok {
 			s.queued[f] = false
 			continue
@@ -374,8 +374,8 @@ func (s *simulation) scan(so ksock) (ev Events, level bool) {
 	if len(evs) == 0 {
 		return 0, false
 	}
-	ev = combine(&s.r, evs)
-	if p := planFor(s.r.ev, s.r.dgram, s.r.shut, s.t); p != s.r.plan {
+	ev = kcombine(&s.r, evs)
+	if p := kplanFor(s.r.ev, s.r.dgram, s.r.shut, s.t); p != s.r.plan {
 		s.install(p, so)
 	}
 	return ev, level
@@ -385,15 +385,15 @@ func (s *simulation) scan(so ksock) (ev Events, level bool) {
 // model of each kernel, gives what Linux gives (or what kqueueDiffers
 // says), on the first Wait and the next ones (level-triggered).
 func TestKqueueReadinessModel(t *testing.T) {
-	for _, os := range kernels {
+	for _, os := range kkernels {
 		for _, tc := range readinessCases {
 			t.Run(fmt.Sprintf("%s/%s", os, tc.name), func(t *testing.T) {
-				so := modelState(t, tc.name)
+				so := kmodelState(t, tc.name)
 				first, then := tc.want, tc.want
 				if d, ok := kqueueDiffers[os][tc.name]; ok {
 					first, then = d.first, d.then
 				}
-				s := newSimulation(os, tc.interest, so)
+				s := newKsim(os, tc.interest, so)
 				for i, want := range []Events{first, then, then} {
 					if got, _ := s.scan(so); got != want {
 						t.Fatalf("Wait %d: %v, want %v (plan %v)", i+1, got, want, s.r.plan)
@@ -404,9 +404,9 @@ func TestKqueueReadinessModel(t *testing.T) {
 	}
 }
 
-// interests are the interests the spin test tries: every subset of the
+// kinterests are the interests the spin test tries: every subset of the
 // bits a caller asks for.
-func interests() []Events {
+func kinterests() []Events {
 	bits := []Events{In, Pri, Out, RdNorm, WrNorm, WrBand, RdHup}
 	var all []Events
 	for m := range 1 << len(bits) {
@@ -429,10 +429,10 @@ func TestKqueueNoSpin(t *testing.T) {
 	states := []ksock{stIdle, stSendFull, stData, stOOB, stDataOOB, stPeerFIN, stOwnShut,
 		stBothShut, stReset, stResetRead, stRefused, stListener, stPending, stUDP, stDatagram,
 		stRcvFull, stUDPError, stListenErr, stFINData, stOwnShutRd, stClosing}
-	for _, os := range kernels {
+	for _, os := range kkernels {
 		for i, so := range states {
-			for _, ev := range interests() {
-				s := newSimulation(os, ev, so)
+			for _, ev := range kinterests() {
+				s := newKsim(os, ev, so)
 				for w := range 4 {
 					got, level := s.scan(so)
 					if w > 0 && level && got == 0 {
@@ -460,20 +460,20 @@ func TestKqueueSpinsOfOldPlan(t *testing.T) {
 		{RdHup, stData, kRead},
 		{WrBand, stIdle, kWrite},
 	} {
-		for _, os := range kernels {
-			k, ok := fire(os, knoteFor(tc.f, kLevel), tc.so)
+		for _, os := range kkernels {
+			k, ok := kfire(os, knoteFor(tc.f, kLevel), tc.so)
 			r := kreg{ev: tc.ev}
-			if !ok || combine(&r, []kev{k}) != 0 {
+			if !ok || kcombine(&r, []kev{k}) != 0 {
 				t.Errorf("%s %v with a level %v filter: fires %v; the model no longer shows the spin", os, tc.ev, tc.f, ok)
 			}
-			if m := planFor(tc.ev, false, 0, modelTraits[os])[tc.f]; m != kSentinel {
+			if m := kplanFor(tc.ev, false, 0, kmodelTraits[os])[tc.f]; m != kSentinel {
 				t.Errorf("%s %v: %v filter %v, want sentinel", os, tc.ev, tc.f, m)
 			}
 		}
 	}
 }
 
-// TestKqueueCombine: kevents as the kernels' filters return them (each
+// TestKqueueCombine: kevents as the kkernels' filters return them (each
 // row cites where), combined for a registration.
 func TestKqueueCombine(t *testing.T) {
 	const econnreset = 54
@@ -506,7 +506,7 @@ func TestKqueueCombine(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := tc.r
-			if got := combine(&r, tc.evs); got != tc.want || r.shut != tc.shut {
+			if got := kcombine(&r, tc.evs); got != tc.want || r.shut != tc.shut {
 				t.Errorf("%s: %v, shut %b; want %v, shut %b", tc.source, got, r.shut, tc.want, tc.shut)
 			}
 		})
@@ -515,7 +515,7 @@ func TestKqueueCombine(t *testing.T) {
 
 // TestKqueuePlan: the filters of an interest.
 func TestKqueuePlan(t *testing.T) {
-	xnu, fbsd, obsd := modelTraits[osXNU], modelTraits[osFreeBSD], modelTraits[osOpenBSD]
+	xnu, fbsd, obsd := kmodelTraits[osXNU], kmodelTraits[osFreeBSD], kmodelTraits[osOpenBSD]
 	for _, tc := range []struct {
 		ev    Events
 		dgram bool
@@ -539,8 +539,8 @@ func TestKqueuePlan(t *testing.T) {
 		{In | Pri | Out, false, 0, xnu, kplan{kLevel, kLevel, kClear}},
 		{Edge | In | Pri | Out, false, 0, obsd, kplan{kClear, kClear, kClear}},
 	} {
-		if got := planFor(tc.ev, tc.dgram, tc.shut, tc.t); got != tc.want {
-			t.Errorf("planFor(%v, dgram %v, shut %b, %+v) = %v, want %v", tc.ev, tc.dgram, tc.shut, tc.t, got, tc.want)
+		if got := kplanFor(tc.ev, tc.dgram, tc.shut, tc.t); got != tc.want {
+			t.Errorf("kplanFor(%v, dgram %v, shut %b, %+v) = %v, want %v", tc.ev, tc.dgram, tc.shut, tc.t, got, tc.want)
 		}
 	}
 }
@@ -548,7 +548,7 @@ func TestKqueuePlan(t *testing.T) {
 // TestKqueueModifyChanges: a Modify is one batch: a probe, then only what
 // changes, with EV_DELETE before EV_ADD where EV_CLEAR changes.
 func TestKqueueModifyChanges(t *testing.T) {
-	tr := modelTraits[osFreeBSD]
+	tr := kmodelTraits[osFreeBSD]
 	c := func(f kfilter, op kop, m kmode) kchange { return kchange{7, f, op, m} }
 	for _, tc := range []struct {
 		name     string
@@ -568,8 +568,8 @@ func TestKqueueModifyChanges(t *testing.T) {
 			[]kchange{c(kRead, kEnable, kClear), c(kRead, kAdd, kSentinel), c(kWrite, kAdd, kSentinel)}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := kreg{ev: tc.from, state: tc.state, plan: planFor(tc.from, false, 0, tr)}
-			got := modifyChanges(nil, 7, r, planFor(tc.to, false, 0, tr))
+			r := kreg{ev: tc.from, state: tc.state, plan: kplanFor(tc.from, false, 0, tr)}
+			got := kmodify(nil, 7, r, kplanFor(tc.to, false, 0, tr))
 			if !slices.Equal(got, tc.want) {
 				t.Errorf("changes\n got %v\nwant %v", got, tc.want)
 			}
@@ -587,13 +587,13 @@ const applyChunkPortable = 16
 // TestKqueueOneshot: a one-shot that reports disables every filter it has,
 // in one batch, and the next scans of the model deliver nothing.
 func TestKqueueOneshot(t *testing.T) {
-	r := kreg{ev: Oneshot | In | Out, plan: planFor(Oneshot|In|Out, false, 0, modelTraits[osXNU])}
-	got := disableChanges(nil, 7, r.plan)
+	r := kreg{ev: Oneshot | In | Out, plan: kplanFor(Oneshot|In|Out, false, 0, kmodelTraits[osXNU])}
+	got := kdisable(nil, 7, r.plan)
 	want := []kchange{{7, kRead, kDisable, kLevel}, {7, kWrite, kDisable, kLevel}}
 	if !slices.Equal(got, want) {
 		t.Errorf("disable %v, want %v", got, want)
 	}
-	if d := deleteChanges(nil, 7, r.plan); len(d) != 2 || d[0].op != kDelete || d[0].filter != kRead {
+	if d := kdelete(nil, 7, r.plan); len(d) != 2 || d[0].op != kDelete || d[0].filter != kRead {
 		t.Errorf("delete %v", d)
 	}
 }

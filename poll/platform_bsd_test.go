@@ -28,7 +28,7 @@ const priSupported = havePri
 // the model of its kernel, which kqueue_logic_test.go tests the decisions
 // against on every platform.
 func TestKqueueTraits(t *testing.T) {
-	if got, want := kqTraits, modelTraits[kos(runtime.GOOS)]; got != want {
+	if got, want := kqTraits, kmodelTraits[kos(runtime.GOOS)]; got != want {
 		t.Fatalf("kqTraits %+v, the model of %s has %+v", got, runtime.GOOS, want)
 	}
 }

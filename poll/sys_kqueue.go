@@ -212,7 +212,7 @@ func (s *sysPoller) add(fd uintptr, key uint64, ev Events) error {
 	if r, ok := s.regs[fd]; ok {
 		// The descriptor may have been closed, which dropped its
 		// filters, and its number reused.
-		probe := append(buf[:0], probeChange(fd, r))
+		probe := append(buf[:0], kprobe(fd, r))
 		if err := s.apply(probe, nil); !closedErr(err) {
 			if err != nil {
 				return err
@@ -225,8 +225,8 @@ func (s *sysPoller) add(fd uintptr, key uint64, ev Events) error {
 	if ev&WrBand != 0 {
 		r.dgram = isDgram(fd)
 	}
-	p := planFor(ev, r.dgram, r.shut, kqTraits)
-	changes := installChanges(buf[:0], fd, kplan{}, p, false)
+	p := kplanFor(ev, r.dgram, r.shut, kqTraits)
+	changes := kinstall(buf[:0], fd, kplan{}, p, false)
 	if err := s.apply(changes, errs[:len(changes)]); err != nil {
 		s.undo(changes, errs[:len(changes)], 0)
 		return err
@@ -258,12 +258,12 @@ func (s *sysPoller) modify(fd uintptr, key uint64, ev Events) error {
 	if ev&WrBand != 0 && r.ev&WrBand == 0 {
 		r.dgram = isDgram(fd)
 	}
-	p := planFor(ev, r.dgram, r.shut, kqTraits)
+	p := kplanFor(ev, r.dgram, r.shut, kqTraits)
 	var (
 		buf  [maxChanges]kchange
 		errs [maxChanges]error
 	)
-	changes := modifyChanges(buf[:0], fd, r, p)
+	changes := kmodify(buf[:0], fd, r, p)
 	err := s.apply(changes, errs[:len(changes)])
 	if closedErr(errs[0]) {
 		// Closed since it was registered: what was added went to the
@@ -277,7 +277,7 @@ func (s *sysPoller) modify(fd uintptr, key uint64, ev Events) error {
 		// registration is half old, half new. Give it up whole.
 		delete(s.regs, fd)
 		var del [maxChanges]kchange
-		s.apply(deleteChanges(del[:0], fd, p), nil)
+		s.apply(kdelete(del[:0], fd, p), nil)
 		return err
 	}
 	r.key, r.ev, r.state, r.plan = key, ev, kArmed, p
@@ -294,7 +294,7 @@ func (s *sysPoller) delete(fd uintptr) error {
 	}
 	delete(s.regs, fd)
 	var buf [maxChanges]kchange
-	if err := s.apply(deleteChanges(buf[:0], fd, r.plan), nil); err != nil {
+	if err := s.apply(kdelete(buf[:0], fd, r.plan), nil); err != nil {
 		if closedErr(err) {
 			return fs.ErrNotExist // closed since it was registered
 		}
@@ -340,10 +340,10 @@ func (s *sysPoller) wait(events []Event, timeout time.Duration, closed *atomic.B
 	}
 }
 
-// convert turns kevents into one Event per registration (combine), then
+// convert turns kevents into one Event per registration (kcombine), then
 // sends in one batch what the reports change: the filters of one-shot
 // registrations that reported are disabled, and sentinels whose end of
-// stream now makes a lasting bit become level-triggered (planFor).
+// stream now makes a lasting bit become level-triggered (kplanFor).
 func (s *sysPoller) convert(events []Event, buf []unix.Kevent_t, closed *atomic.Bool) (n int, woken bool, err error) {
 	var (
 		ks      [waitChunk]kev
@@ -382,17 +382,17 @@ func (s *sysPoller) convert(events []Event, buf []unix.Kevent_t, closed *atomic.
 		if !ok || r.state == kFired {
 			continue // deleted, or a one-shot that reported meanwhile
 		}
-		if ev := combine(&r, group); ev != 0 {
+		if ev := kcombine(&r, group); ev != 0 {
 			events[n] = Event{Events: ev, Key: r.key}
 			n++
 			if r.ev&Oneshot != 0 {
 				r.state = kFired
-				nc = disableChanges(nc, fd, r.plan)
+				nc = kdisable(nc, fd, r.plan)
 			}
 		}
 		if r.state == kArmed {
-			if p := planFor(r.ev, r.dgram, r.shut, kqTraits); p != r.plan {
-				nc = installChanges(nc, fd, r.plan, p, false)
+			if p := kplanFor(r.ev, r.dgram, r.shut, kqTraits); p != r.plan {
+				nc = kinstall(nc, fd, r.plan, p, false)
 				r.plan = p
 			}
 		}
