@@ -107,3 +107,39 @@ func TestNoSpinOnMaskedState(t *testing.T) {
 		})
 	}
 }
+
+// TestKeventConversion: the records of kqueue_logic.go become the
+// system's Kevent_t and back as kqueue(2) defines the fields.
+func TestKeventConversion(t *testing.T) {
+	k := toKevent(kchange{ident: 9, filter: kRead, op: kAdd, mode: kSentinel})
+	if int(k.Filter) != unix.EVFILT_READ || uintptr(k.Ident) != 9 ||
+		int(k.Flags)&(unix.EV_ADD|unix.EV_ENABLE|unix.EV_CLEAR) != unix.EV_ADD|unix.EV_ENABLE|unix.EV_CLEAR ||
+		k.Fflags&unix.NOTE_LOWAT == 0 || k.Data != sentinelLowat {
+		t.Errorf("sentinel add: %+v", k)
+	}
+	if kqTraits.receipt != (int(k.Flags)&evReceipt != 0 && evReceipt != 0) {
+		t.Errorf("EV_RECEIPT in %#x, receipt %v", k.Flags, kqTraits.receipt)
+	}
+	k = toKevent(kchange{ident: 9, filter: kWrite, op: kDelete, mode: kLevel})
+	if int(k.Filter) != unix.EVFILT_WRITE || int(k.Flags)&unix.EV_DELETE == 0 || int(k.Flags)&unix.EV_CLEAR != 0 || k.Data != 0 {
+		t.Errorf("level delete: %+v", k)
+	}
+
+	var in unix.Kevent_t
+	unix.SetKevent(&in, 9, unix.EVFILT_WRITE, unix.EV_EOF)
+	in.Fflags = uint32(unix.ECONNRESET)
+	if e, ok := fromKevent(&in); !ok || e != (kev{ident: 9, filter: kWrite, eof: true, err: uint32(unix.ECONNRESET)}) {
+		t.Errorf("write EOF with an error: %+v %v", e, ok)
+	}
+	if havePri {
+		unix.SetKevent(&in, 9, exceptFilter, 0)
+		in.Fflags = exceptFflags
+		if e, ok := fromKevent(&in); !ok || e != (kev{ident: 9, filter: kExcept, oob: true}) {
+			t.Errorf("except with NOTE_OOB: %+v %v", e, ok)
+		}
+		in.Fflags = 0
+		if e, ok := fromKevent(&in); !ok || e.oob {
+			t.Errorf("except without NOTE_OOB: %+v %v", e, ok)
+		}
+	}
+}
