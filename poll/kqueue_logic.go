@@ -9,9 +9,9 @@ package poll
 // Sources, cited by file and function below:
 //   - XNU (macOS): bsd/kern/uipc_socket.c filt_soread_common,
 //     filt_sowrite_common, soexcept_filtops; bsd/kern/kern_event.c
-//     knote_fill_kevent_with_sdata.
+//     knote_fill_kevent_with_sdata, knote_process, kevent_internal.
 //   - FreeBSD: sys/kern/uipc_socket.c filt_soread, filt_sowrite;
-//     sys/kern/kern_event.c kqueue_register, kern_kevent_fp.
+//     sys/kern/kern_event.c kqueue_register, kqueue_kevent, kqueue_scan.
 //   - OpenBSD: sys/kern/uipc_socket.c filt_soread, filt_sowrite,
 //     soexcept_filtops.
 //   - NetBSD: sys/kern/uipc_socket.c filt_soread, filt_sowrite.
@@ -92,10 +92,13 @@ type ktraits struct {
 	// filt_soread, given NOTE_OOB, looks at nothing but the mark.
 	exceptIsRead bool
 	// receipt: EV_RECEIPT exists, so that a batch of changes reports the
-	// error of each change in the event list and returns without taking
-	// events (FreeBSD kern_kevent_fp returns after the receipts; kqueue(2)
-	// of macOS and OpenBSD). Without it (NetBSD in golang.org/x/sys) a
-	// failing change stops the batch, so changes go one per call.
+	// error of each change, in order, in the event list, and returns
+	// without taking events: once a receipt is written no scan follows
+	// (FreeBSD kern_event.c kqueue_kevent, OpenBSD sys_kevent, XNU
+	// kevent_internal). Without it (NetBSD in golang.org/x/sys) a failing
+	// change with no room for events ends the call, leaving the changes
+	// after it unapplied, and room for events would let the call take
+	// events from the waiters: so changes go one per call.
 	receipt bool
 }
 
