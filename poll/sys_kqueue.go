@@ -29,8 +29,9 @@ type sysPoller struct {
 	kq int
 	wk kqWake
 
-	mu   sync.Mutex
-	regs map[uintptr]kreg
+	mu     sync.Mutex
+	regs   map[uintptr]kreg
+	failed error // a change made by a Wait that reported events failed: the next Wait returns it
 }
 
 func (s *sysPoller) init(options) error {
@@ -318,6 +319,9 @@ func (s *sysPoller) wait(events []Event, timeout time.Duration, closed *atomic.B
 		deadline = time.Now().Add(timeout)
 		tsp = &ts
 	}
+	if err := s.takeFailure(); err != nil {
+		return 0, err
+	}
 	for {
 		if tsp != nil {
 			ts = unix.NsecToTimespec(max(time.Until(deadline), 0).Nanoseconds())
@@ -329,7 +333,7 @@ func (s *sysPoller) wait(events []Event, timeout time.Duration, closed *atomic.B
 		}
 		out, woken, err := s.convert(events, buf[:max(n, 0)], closed)
 		if err != nil {
-			return out, err
+			return 0, err
 		}
 		if out > 0 || woken || timeout == 0 {
 			return out, nil
@@ -400,10 +404,25 @@ func (s *sysPoller) convert(events []Event, buf []unix.Kevent_t, closed *atomic.
 	}
 	if err := s.apply(nc, nil); err != nil && !closedErr(err) {
 		// A descriptor closed meanwhile took its filters with it; any
-		// other failure leaves a registration unlike its plan.
-		return n, woken, fmt.Errorf("kevent: %w", err)
+		// other failure leaves a registration unlike its plan. The
+		// events go out first (a one-shot's report is not lost), the
+		// error with the next Wait.
+		err = fmt.Errorf("kevent: %w", err)
+		if n == 0 {
+			return 0, woken, err
+		}
+		s.failed = err
 	}
 	return n, woken, nil
+}
+
+// takeFailure returns, once, the error a previous Wait kept back.
+func (s *sysPoller) takeFailure() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	err := s.failed
+	s.failed = nil
+	return err
 }
 
 func (s *sysPoller) wake() error { return s.wk.trigger(s.kq) }
