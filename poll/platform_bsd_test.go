@@ -143,3 +143,24 @@ func TestKeventConversion(t *testing.T) {
 		}
 	}
 }
+
+// waitOOB waits until h has out-of-band data, with poll(2): POLLPRI is
+// the out-of-band mark (XNU sopoll; FreeBSD sopoll_generic), seen also
+// where kqueue has no filter for it.
+func waitOOB(t *testing.T, h sock.Handle) {
+	t.Helper()
+	fds := []unix.PollFd{{Fd: int32(h), Events: unix.POLLPRI}}
+	deadline := time.Now().Add(eventTimeout)
+	for {
+		n, err := unix.Poll(fds, int(time.Until(deadline)/time.Millisecond))
+		switch {
+		case err == unix.EINTR:
+			continue
+		case err != nil:
+			t.Fatalf("poll POLLPRI: %v", err)
+		case n == 0:
+			t.Fatalf("no out-of-band data after %v", eventTimeout)
+		}
+		return
+	}
+}
