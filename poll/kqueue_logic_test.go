@@ -23,7 +23,7 @@ const (
 	osNetBSD  kos = "netbsd"
 )
 
-var kkernels = []kos{osXNU, osFreeBSD, osOpenBSD, osNetBSD}
+var kqKernels = []kos{osXNU, osFreeBSD, osOpenBSD, osNetBSD}
 
 // kmodelTraits are the traits of each system; platform_bsd_test.go checks
 // that the backend built for the system has the same.
@@ -224,28 +224,28 @@ func kbsdWrite(k *kev, n knote, so ksock) bool {
 	return so.sndSpace >= modelSndLowat
 }
 
-// The socket states of the readiness table, as the kkernels hold them.
+// The socket states of the readiness table, as the kernels hold them (set by soisdisconnected, socantrcvmore, socantsendmore).
 var (
 	stIdle      = ksock{connected: true, sndSpace: modelHiwat}
 	stSendFull  = ksock{connected: true}
 	stData      = ksock{connected: true, sndSpace: modelHiwat, rcv: 5}
-	stOOB       = ksock{connected: true, sndSpace: modelHiwat, oob: true} // the byte is pulled out of band (tcp_pulloutofband)
+	stOOB       = ksock{connected: true, sndSpace: modelHiwat, oob: true} // the byte is taken out of the stream (tcp_pulloutofband)
 	stDataOOB   = ksock{connected: true, sndSpace: modelHiwat, rcv: 5, oob: true}
-	stPeerFIN   = ksock{connected: true, sndSpace: modelHiwat, cantRcv: true}                              // socantrcvmore
-	stOwnShut   = ksock{connected: true, sndSpace: modelHiwat, cantSend: true}                             // socantsendmore
-	stBothShut  = ksock{connected: true, sndSpace: modelHiwat, cantRcv: true, cantSend: true}              // both
-	stReset     = ksock{sndSpace: modelHiwat, cantRcv: true, cantSend: true, soError: 54}                  // tcp_drop: so_error, soisdisconnected
-	stResetRead = ksock{sndSpace: modelHiwat, cantRcv: true, cantSend: true}                               // SO_ERROR read: so_error = 0
-	stRefused   = ksock{sndSpace: modelHiwat, cantRcv: true, cantSend: true, soError: 61}                  // tcp_drop(ECONNREFUSED)
-	stListener  = ksock{listen: true}                                                                      //
-	stPending   = ksock{listen: true, conns: 1}                                                            //
-	stUDP       = ksock{dgram: true, connected: true, sndSpace: modelHiwat}                                // no PR_CONNREQUIRED
-	stDatagram  = ksock{dgram: true, connected: true, sndSpace: modelHiwat, rcv: 8}                        //
+	stPeerFIN   = ksock{connected: true, sndSpace: modelHiwat, cantRcv: true}                 // socantrcvmore
+	stOwnShut   = ksock{connected: true, sndSpace: modelHiwat, cantSend: true}                // socantsendmore
+	stBothShut  = ksock{connected: true, sndSpace: modelHiwat, cantRcv: true, cantSend: true} // both
+	stReset     = ksock{sndSpace: modelHiwat, cantRcv: true, cantSend: true, soError: 54}     // tcp_drop: so_error, soisdisconnected
+	stResetRead = ksock{sndSpace: modelHiwat, cantRcv: true, cantSend: true}                  // SO_ERROR read: so_error = 0
+	stRefused   = ksock{sndSpace: modelHiwat, cantRcv: true, cantSend: true, soError: 61}     // tcp_drop(ECONNREFUSED)
+	stListener  = ksock{listen: true}
+	stPending   = ksock{listen: true, conns: 1}                             //
+	stUDP       = ksock{dgram: true, connected: true, sndSpace: modelHiwat} // no PR_CONNREQUIRED
+	stDatagram  = ksock{dgram: true, connected: true, sndSpace: modelHiwat, rcv: 8}
 	stRcvFull   = ksock{connected: true, sndSpace: modelHiwat, rcv: modelHiwat}                            // a peer filled the window
 	stUDPError  = ksock{dgram: true, connected: true, sndSpace: modelHiwat, soError: 61}                   // an ICMP error on a connected UDP socket
-	stListenErr = ksock{listen: true, soError: 53}                                                         //
-	stFINData   = ksock{connected: true, sndSpace: modelHiwat, rcv: 5, cantRcv: true}                      //
-	stOwnShutRd = ksock{connected: true, sndSpace: modelHiwat, rcv: 5, cantSend: true}                     //
+	stListenErr = ksock{listen: true, soError: 53}                                                         // FreeBSD filt_soread: EV_EOF on a listener
+	stFINData   = ksock{connected: true, sndSpace: modelHiwat, rcv: 5, cantRcv: true}                      // data, then the FIN                      //
+	stShutData  = ksock{connected: true, sndSpace: modelHiwat, rcv: 5, cantSend: true}                     // data after this side shut down writing
 	stClosing   = ksock{sndSpace: 0, cantRcv: true, cantSend: true, soError: 60, rcv: 3, connected: false} // a timeout
 )
 
@@ -385,7 +385,7 @@ func (s *ksim) scan(so ksock) (ev Events, level bool) {
 // model of each kernel, gives what Linux gives (or what kqueueDiffers
 // says), on the first Wait and the next ones (level-triggered).
 func TestKqueueReadinessModel(t *testing.T) {
-	for _, os := range kkernels {
+	for _, os := range kqKernels {
 		for _, tc := range readinessCases {
 			t.Run(fmt.Sprintf("%s/%s", os, tc.name), func(t *testing.T) {
 				so := kmodelState(t, tc.name)
@@ -428,8 +428,8 @@ func kinterests() []Events {
 func TestKqueueNoSpin(t *testing.T) {
 	states := []ksock{stIdle, stSendFull, stData, stOOB, stDataOOB, stPeerFIN, stOwnShut,
 		stBothShut, stReset, stResetRead, stRefused, stListener, stPending, stUDP, stDatagram,
-		stRcvFull, stUDPError, stListenErr, stFINData, stOwnShutRd, stClosing}
-	for _, os := range kkernels {
+		stRcvFull, stUDPError, stListenErr, stFINData, stShutData, stClosing}
+	for _, os := range kqKernels {
 		for i, so := range states {
 			for _, ev := range kinterests() {
 				s := newKsim(os, ev, so)
@@ -460,7 +460,7 @@ func TestKqueueSpinsOfOldPlan(t *testing.T) {
 		{RdHup, stData, kRead},
 		{WrBand, stIdle, kWrite},
 	} {
-		for _, os := range kkernels {
+		for _, os := range kqKernels {
 			k, ok := kfire(os, knoteFor(tc.f, kLevel), tc.so)
 			r := kreg{ev: tc.ev}
 			if !ok || kcombine(&r, []kev{k}) != 0 {
@@ -473,7 +473,7 @@ func TestKqueueSpinsOfOldPlan(t *testing.T) {
 	}
 }
 
-// TestKqueueCombine: kevents as the kkernels' filters return them (each
+// TestKqueueCombine: kevents as the kqKernels' filters return them (each
 // row cites where), combined for a registration.
 func TestKqueueCombine(t *testing.T) {
 	const econnreset = 54
