@@ -224,7 +224,8 @@ func kbsdWrite(k *kev, n knote, so ksock) bool {
 	return so.sndSpace >= modelSndLowat
 }
 
-// The socket states of the readiness table, as the kernels hold them (set by soisdisconnected, socantrcvmore, socantsendmore).
+// The socket states of the readiness table, as the kernels hold them
+// (set by soisdisconnected, socantrcvmore, socantsendmore).
 var (
 	stIdle      = ksock{connected: true, sndSpace: modelHiwat}
 	stSendFull  = ksock{connected: true}
