@@ -19,8 +19,13 @@ TIMEOUT     ?= 15m
 GOTESTFLAGS ?=
 # Extra Debian packages for setup (e.g. "curl wrk redis-tools").
 SETUP_PACKAGES ?=
-# Platforms checked by `go vet` (CGO_ENABLED=0 for all but the host's).
-VET_PLATFORMS ?= windows/amd64 windows/arm64 linux/amd64 darwin/amd64 darwin/arm64 freebsd/amd64
+# Platforms checked by `go vet` (CGO_ENABLED=0 for all but the host's): the
+# kqueue backend on every system it builds for, and on 32-bit ones, where a
+# kevent's Ident has 32 bits.
+VET_PLATFORMS ?= windows/amd64 windows/arm64 linux/amd64 darwin/amd64 darwin/arm64 freebsd/amd64 \
+	netbsd/amd64 netbsd/arm openbsd/amd64 openbsd/386
+# actionlint checks the GitHub workflows (run from the Go module proxy by `make vet`).
+ACTIONLINT ?= github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
 
 AFD_CACHE ?= $(HOME)/.cache/goafd
 export AFD_CACHE
@@ -97,6 +102,8 @@ vet:
 			(cd "$(ROOT)/$$m" && GOOS=$${p%/*} GOARCH=$${p#*/} CGO_ENABLED=$$cgo $(GO) vet ./...) || rc=1; \
 		done; \
 	done; \
+	echo "==> actionlint .github/workflows"; \
+	$(GO) run $(ACTIONLINT) .github/workflows/*.yml || rc=1; \
 	exit $$rc
 
 test-native:

@@ -222,18 +222,63 @@
 //
 // # macOS and the BSDs
 //
-// kqueue watches a read filter for In (and RdNorm, RdHup), a write filter
-// for Out (WrNorm, WrBand), and EVFILT_EXCEPT with NOTE_OOB for Pri on
-// macOS and OpenBSD; FreeBSD and NetBSD have no filter for out-of-band
-// data and never report Pri. EV_EOF on the read filter is RdHup; with a
-// socket error (a reset, a refused connect) it is Err|Hup on either
-// filter. Edge is EV_CLEAR; Oneshot is done by the backend, which
-// disables the filters of a registration when it reports. Differences
-// from Linux: a registration with no interest reports nothing (kqueue
-// reports only through a filter), Hup is not reported for an orderly
-// shutdown of both directions, and kqueue accepts regular files (always
-// ready). This backend builds and is vetted, but the suite has not been
-// run on these systems.
+// kqueue watches (descriptor, filter) pairs. A registration holds a read
+// filter for In and RdNorm, a write filter for Out and WrNorm (and WrBand,
+// for datagram sockets), and EVFILT_EXCEPT with NOTE_OOB for Pri on macOS
+// and OpenBSD; FreeBSD and NetBSD have no filter for out-of-band data
+// and never report Pri. A direction the interest does not ask for is
+// still watched, by a sentinel: the filter with EV_CLEAR and a low-water
+// mark (NOTE_LOWAT) that no buffer reaches, which fires for the end of
+// the stream and for errors, not for data. So Hup, RdHup and Err come as
+// on Linux whatever the interest, and no registration makes Wait go back
+// to the kernel in a loop for a state its interest masks away.
+//
+// The bits are derived as Linux derives them: EV_EOF on the read filter is
+// the read side shut (RdHup, and In: the end of the stream reads as 0
+// bytes); on the write filter, the write side shut (still Out); Hup when
+// both sides were seen shut, in any order and any scan; a socket error in
+// fflags with EV_EOF is Err, and a dropped connection (both sides shut,
+// so Hup too). Edge is EV_CLEAR; Oneshot is done by the backend, which
+// disables the filters of a registration when it reports. A Modify is one
+// kevent call (EV_RECEIPT; one call per change on NetBSD, where
+// golang.org/x/sys has no EV_RECEIPT).
+//
+// Differences from Linux:
+//
+//   - Pri is never reported on FreeBSD and NetBSD; on macOS it is
+//     reported once per arrival of out-of-band data, not on every Wait
+//     (the except filter has EV_CLEAR there: XNU keeps NOTE_OOB in a
+//     level-triggered knote for good). On macOS and OpenBSD it may come
+//     again after the out-of-band byte was read, until normal data is
+//     read past the mark (the filters test so_oobmark and SS_RCVATMARK),
+//     where Linux stops at once.
+//   - A socket error that does not end the stream (an ICMP error on a
+//     connected UDP socket) makes the socket readable and writable
+//     without Err: kqueue does not say it. The next read or write returns
+//     the error.
+//   - On an edge, kqueue reports the bits of the filters that fired, and
+//     of the directions seen shut; Linux reports every bit of the
+//     interest that is ready.
+//   - kqueue accepts regular files (always ready).
+//
+// How the readiness table above is verified on these systems:
+//
+//	row                        macOS            FreeBSD          OpenBSD          NetBSD
+//	out-of-band rows           model, CI (*)    model, CI: none  model            model: none
+//	every other row            model, CI        model, CI        model            model
+//
+// "model": TestKqueueReadinessModel, run on every platform by go test,
+// feeds the backend's decisions (kqueue_logic.go) with the kevents that a
+// model of each kernel's socket filters gives for the row's socket state;
+// the model follows XNU's filt_soread_common and filt_sowrite_common,
+// FreeBSD's and OpenBSD's filt_soread and filt_sowrite (NetBSD is taken
+// to be FreeBSD's), and TestKqueueNoSpin holds every interest and state
+// of it to the no-loop rule. "CI": TestReadiness runs the row on the
+// real kernel in the GitHub workflow's macOS and FreeBSD jobs (GitHub's
+// macOS runner, FreeBSD 14.3 in a virtual machine); until they pass, the
+// row rests on the model. (*) Pri|Out on the first Wait, Out after
+// (kqueueDiffers in the tests). "none": no Pri, as said above. go vet
+// covers all four systems, with 32-bit netbsd/arm and openbsd/386.
 //
 // # Running the suite
 //

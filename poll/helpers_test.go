@@ -29,13 +29,6 @@ var (
 	quietTime = map[bool]time.Duration{false: 100 * time.Millisecond, true: 300 * time.Millisecond}[runtime.GOOS == "windows"]
 )
 
-// kqueueOS reports whether the backend is kqueue. kqueue reports per
-// filter (read, write) and the backend synthesizes epoll's bits from the
-// EV_EOF flag and the socket error; the suite could not be run there, so
-// the exact bit sets are asserted on Linux and Windows only, and kqueue
-// must show the essential bits (see wantBits).
-var kqueueOS = map[string]bool{"darwin": true, "freebsd": true, "netbsd": true, "openbsd": true}[runtime.GOOS]
-
 // scaled divides the counts of the heavy tests under Wine: each Windows
 // call is a round trip to the wine server there, 20-70 times slower than
 // native, and the point (many sockets, many cycles) is made with fewer.
@@ -211,8 +204,7 @@ func checkUnique(t testing.TB, evs []Event) {
 }
 
 // expect waits until a Wait reports exactly want for key, and fails with
-// everything it saw if none does in time. On kqueue it accepts any report
-// with the essential bits of want (see wantBits).
+// everything it saw if none does in time.
 func expect(t testing.TB, p *Poller, key uint64, want Events) {
 	t.Helper()
 	var all seen
@@ -220,7 +212,7 @@ func expect(t testing.TB, p *Poller, key uint64, want Events) {
 	for time.Now().Before(deadline) {
 		for _, e := range wait(t, p, 100*time.Millisecond) {
 			all = append(all, e)
-			if e.Key == key && bitsMatch(e.Events, want) {
+			if e.Key == key && e.Events == want {
 				return
 			}
 		}
@@ -241,7 +233,7 @@ func expectOnce(t testing.TB, p *Poller, key uint64, want Events) {
 			if e.Key != key {
 				continue
 			}
-			if !bitsMatch(e.Events, want) {
+			if e.Events != want {
 				t.Fatalf("key %d: want %v; saw %v", key, want, all)
 			}
 			return
@@ -280,18 +272,3 @@ func keyName(key uint64) string {
 	}
 	return fmt.Sprintf("key %d", key)
 }
-
-// bitsMatch compares a report with what Linux gives. kqueue must show
-// the essential bits; see wantBits.
-func bitsMatch(got, want Events) bool {
-	if kqueueOS {
-		w := wantBits(want)
-		return got&w == w
-	}
-	return got == want
-}
-
-// wantBits is what kqueue is held to: the readiness bits a caller acts on
-// (In, Out, Pri, Err), without Hup and RdHup, which kqueue derives from
-// EV_EOF and cannot always tell apart from each other.
-func wantBits(want Events) Events { return want &^ (Hup | RdHup) }

@@ -9,9 +9,11 @@ import (
 )
 
 // kqWake wakes waiters with a pipe, as these systems lack EVFILT_USER (in
-// golang.org/x/sys at least): a byte written makes the read end ready
-// (level-triggered); a waiter drains it, unless the Poller is closed: then
-// it stays ready and wakes every waiter.
+// golang.org/x/sys at least). The read end is watched with EV_CLEAR: a
+// byte written makes one kevent, taken by one waiter, which drains the
+// pipe (a level-triggered filter would stay in the queue until then and
+// wake every waiter that scans meanwhile). Once the Poller is closed, the
+// waiter that takes it writes again for the next.
 type kqWake struct {
 	r, w int
 }
@@ -22,8 +24,8 @@ func (k *kqWake) init(kq int) error {
 		return fmt.Errorf("pipe2: %w", err)
 	}
 	var ev [1]unix.Kevent_t
-	unix.SetKevent(&ev[0], p[0], unix.EVFILT_READ, unix.EV_ADD)
-	if _, err := unix.Kevent(kq, ev[:], nil, nil); err != nil {
+	unix.SetKevent(&ev[0], p[0], unix.EVFILT_READ, unix.EV_ADD|unix.EV_CLEAR)
+	if _, err := unix.Kevent(kq, ev[:], nil, nil); err != nil && err != unix.EINTR {
 		unix.Close(p[0])
 		unix.Close(p[1])
 		return fmt.Errorf("kevent add wake pipe: %w", err)
@@ -36,7 +38,11 @@ func (k *kqWake) trigger(int) error {
 	for {
 		_, err := unix.Write(k.w, []byte{1})
 		switch err {
-		case nil, unix.EAGAIN: // full: a wake-up is pending anyway
+		case nil:
+			return nil
+		case unix.EAGAIN:
+			// Full: bytes are waiting, so a kevent is queued that no
+			// waiter has taken yet (the taker drains the pipe).
 			return nil
 		case unix.EINTR:
 			continue
@@ -46,18 +52,20 @@ func (k *kqWake) trigger(int) error {
 }
 
 func (k *kqWake) is(ev *unix.Kevent_t) bool {
-	return int(ev.Filter) == unix.EVFILT_READ && ev.Ident == uint64(k.r)
+	return int(ev.Filter) == unix.EVFILT_READ && uintptr(ev.Ident) == uintptr(k.r)
 }
 
-func (k *kqWake) consume(_ int, closed bool) {
-	if closed {
-		return
-	}
+// consume drains the pipe, so that the next write makes a new kevent
+// (EV_CLEAR); once the Poller is closed it wakes the next waiter.
+func (k *kqWake) consume(kq int, closed bool) {
 	var b [64]byte
 	for {
 		if n, err := unix.Read(k.r, b[:]); n <= 0 && err != unix.EINTR {
-			return
+			break
 		}
+	}
+	if closed {
+		k.trigger(kq)
 	}
 }
 

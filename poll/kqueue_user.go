@@ -28,12 +28,11 @@ func userEvent(kq, flags int, fflags uint32) error {
 	var k [1]unix.Kevent_t
 	unix.SetKevent(&k[0], wakeIdent, unix.EVFILT_USER, flags)
 	k[0].Fflags = fflags
-	for {
-		_, err := unix.Kevent(kq, k[:], nil, nil)
-		if err != unix.EINTR {
-			return err
-		}
+	// Not retried on EINTR: the change was applied (kqueue(2)).
+	if _, err := unix.Kevent(kq, k[:], nil, nil); err != nil && err != unix.EINTR {
+		return err
 	}
+	return nil
 }
 
 func (kqWake) trigger(kq int) error {

@@ -14,42 +14,25 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// sysPoller is the kqueue backend of the BSDs and macOS. kqueue watches
-// (descriptor, filter) pairs, so a registration is up to three filters:
-// EVFILT_READ for In, EVFILT_WRITE for Out, and EVFILT_EXCEPT with
-// NOTE_OOB for Pri where the system has it. The registrations are kept
-// in a map, under a mutex, for the keys (kevent's udata is not a portable
-// place for 64 bits), for ErrExist and ErrNotExist, and for one-shot
-// mode, which is done here rather than by the kernel so that a
-// registration with two filters reports once in all.
+// sysPoller is the kqueue backend of the BSDs and macOS. What it decides
+// (the filters of an interest, how the kevents of a descriptor make
+// Events, what a Modify changes) is in kqueue_logic.go, plain Go tested
+// on every platform; this file converts those records to and from
+// Kevent_t and calls kevent(2).
 //
-// Every registration holds a read filter, disabled when In is not
-// wanted: that is how Add finds out that the descriptor of an old entry
-// was closed (closing drops its filters) and its number reused.
+// The registrations are kept in a map, under a mutex, for the keys
+// (kevent's udata is not a portable place for 64 bits), for ErrExist and
+// ErrNotExist, for the directions seen shut down, and for one-shot mode,
+// which is done here rather than by the kernel so that a registration
+// with several filters reports once in all.
 type sysPoller struct {
 	kq int
 	wk kqWake
 
-	mu   sync.Mutex
-	regs map[uintptr]kreg
+	mu     sync.Mutex
+	regs   map[uintptr]kreg
+	failed error // a change made by a Wait that reported events failed: the next Wait returns it
 }
-
-// kreg is one registration.
-type kreg struct {
-	key      uint64
-	ev       Events
-	filters  kfilters // the filters in the kernel
-	disabled bool     // a one-shot that reported, until Modify
-}
-
-// kfilters is a set of kqueue filters.
-type kfilters uint8
-
-const (
-	kRead kfilters = 1 << iota
-	kWrite
-	kExcept
-)
 
 func (s *sysPoller) init(options) error {
 	kq, err := unix.Kqueue()
@@ -66,100 +49,153 @@ func (s *sysPoller) init(options) error {
 	return nil
 }
 
-// change applies one change to the kqueue. Changes are applied one at a
-// time, with no room for events, so that kevent reports the error of the
-// change itself (EV_RECEIPT is missing on NetBSD) and takes no event
-// away from the waiters.
-func (s *sysPoller) change(fd uintptr, filter, flags int, fflags uint32) error {
-	var k [1]unix.Kevent_t
-	unix.SetKevent(&k[0], int(fd), filter, flags)
-	k[0].Fflags = fflags
-	for {
-		_, err := unix.Kevent(s.kq, k[:], nil, nil)
-		if err != unix.EINTR {
-			return err
-		}
+// toKevent converts a change. Every change carries the fflags and data of
+// its mode (see kchange).
+func toKevent(c kchange) unix.Kevent_t {
+	var (
+		k      unix.Kevent_t
+		filter int
+		flags  int
+		fflags uint32
+		data   int64
+	)
+	switch c.filter {
+	case kRead:
+		filter = unix.EVFILT_READ
+	case kWrite:
+		filter = unix.EVFILT_WRITE
+	default:
+		filter, fflags = exceptFilter, exceptFflags
 	}
-}
-
-// filtersFor returns the filters a registration for ev holds, and those
-// that watch (the read filter is always there, disabled if not wanted).
-func filtersFor(ev Events) (all, watching kfilters) {
-	if ev&(In|RdNorm|RdHup) != 0 {
-		watching |= kRead
+	switch c.op {
+	case kAdd:
+		flags = unix.EV_ADD | unix.EV_ENABLE
+	case kDelete:
+		flags = unix.EV_DELETE
+	case kDisable:
+		flags = unix.EV_DISABLE
+	case kEnable:
+		flags = unix.EV_ENABLE
 	}
-	if ev&(Out|WrNorm|WrBand) != 0 {
-		watching |= kWrite
-	}
-	if ev&Pri != 0 && havePri {
-		watching |= kExcept
-	}
-	return watching | kRead, watching
-}
-
-// install adds the filters of a registration, and removes those it
-// added if one fails.
-func (s *sysPoller) install(fd uintptr, ev Events) (kfilters, error) {
-	all, watching := filtersFor(ev)
-	flags := unix.EV_ADD
-	if ev&Edge != 0 {
+	if c.mode.clears() {
 		flags |= unix.EV_CLEAR
 	}
-	var done kfilters
-	for _, f := range [...]kfilters{kRead, kWrite, kExcept} {
-		if all&f == 0 {
-			continue
-		}
-		fl := flags
-		if watching&f == 0 {
-			fl |= unix.EV_DISABLE
-		}
-		filter, fflags := kfilter(f)
-		if err := s.change(fd, filter, fl, fflags); err != nil {
-			s.remove(fd, done)
-			return 0, err
-		}
-		done |= f
+	if c.mode == kSentinel {
+		fflags |= unix.NOTE_LOWAT
+		data = sentinelLowat
 	}
-	return all, nil
+	if kqTraits.receipt {
+		flags |= evReceipt
+	}
+	unix.SetKevent(&k, int(c.ident), filter, flags)
+	k.Fflags = fflags
+	k.Data = data
+	return k
 }
 
-// remove deletes filters; the first error is returned, ENOENT when the
-// descriptor was closed (which dropped them).
-func (s *sysPoller) remove(fd uintptr, set kfilters) error {
+// fromKevent converts a kevent of a descriptor; ok is false for a filter
+// the backend does not install.
+func fromKevent(k *unix.Kevent_t) (e kev, ok bool) {
+	switch {
+	case int(k.Filter) == unix.EVFILT_READ:
+		e.filter = kRead
+	case int(k.Filter) == unix.EVFILT_WRITE:
+		e.filter = kWrite
+	case havePri && int(k.Filter) == exceptFilter:
+		e.filter = kExcept
+	default:
+		return e, false
+	}
+	e.ident = uintptr(k.Ident)
+	e.eof = int(k.Flags)&unix.EV_EOF != 0
+	if e.eof {
+		e.err = k.Fflags // so_error, assigned over NOTE_OOB on XNU's except filter
+	} else if e.filter == kExcept {
+		e.oob = k.Fflags&exceptFflags != 0
+	}
+	return e, true
+}
+
+// applyChunk is how many changes one kevent call takes at most.
+const applyChunk = 16
+
+// apply sends changes to the kqueue, in one call per applyChunk where the
+// system has EV_RECEIPT and one per change elsewhere, and stores the
+// error of each change in errs (if errs is not nil; it has room for every
+// change). It returns the first error.
+//
+// EINTR is not retried: kqueue(2) (FreeBSD, macOS) says that all the
+// changes were applied when kevent fails with EINTR, and applying them
+// again would fail an EV_DELETE with ENOENT.
+func (s *sysPoller) apply(changes []kchange, errs []error) error {
 	var first error
-	for _, f := range [...]kfilters{kRead, kWrite, kExcept} {
-		if set&f != 0 {
-			filter, _ := kfilter(f)
-			if err := s.change(fd, filter, unix.EV_DELETE, 0); err != nil && first == nil {
-				first = err
+	set := func(i int, err error) {
+		if errs != nil {
+			errs[i] = err
+		}
+		if first == nil {
+			first = err
+		}
+	}
+	if !kqTraits.receipt {
+		for i, c := range changes {
+			k := [1]unix.Kevent_t{toKevent(c)}
+			_, err := unix.Kevent(s.kq, k[:], nil, nil)
+			if err == unix.EINTR {
+				err = nil
 			}
+			set(i, err)
+		}
+		return first
+	}
+	var in, out [applyChunk]unix.Kevent_t
+	var zero unix.Timespec // the receipts fill the event list: nothing to wait for
+	for base := 0; base < len(changes); base += applyChunk {
+		batch := changes[base:min(base+applyChunk, len(changes))]
+		for i, c := range batch {
+			in[i] = toKevent(c)
+		}
+		n, err := unix.Kevent(s.kq, in[:len(batch)], out[:len(batch)], &zero)
+		switch {
+		case err == unix.EINTR:
+			n = 0 // applied; the receipts are lost
+		case err != nil:
+			for i := range batch {
+				set(base+i, err)
+			}
+			continue
+		}
+		// One receipt per change, in the order of the changes
+		// (EV_ERROR, with data 0 on success).
+		for i := range batch {
+			var err error
+			if i < n && int(out[i].Flags)&unix.EV_ERROR != 0 && out[i].Data != 0 {
+				err = unix.Errno(out[i].Data)
+			}
+			set(base+i, err)
 		}
 	}
 	return first
 }
 
-func kfilter(f kfilters) (filter int, fflags uint32) {
-	switch f {
-	case kRead:
-		return unix.EVFILT_READ, 0
-	case kWrite:
-		return unix.EVFILT_WRITE, 0
-	}
-	return exceptFilter, exceptFflags
+// closedErr reports whether a change failed because the descriptor was
+// closed: closing drops its knotes (kqueue(2)), and a number not open is
+// EBADF.
+func closedErr(err error) bool {
+	return errors.Is(err, unix.ENOENT) || errors.Is(err, unix.EBADF)
 }
 
-// stale reports whether the descriptor of r was closed since it was
-// registered: its read filter is gone. The probe sets the filter to the
-// state it has, so that it changes nothing when the filter is there.
-func (s *sysPoller) stale(fd uintptr, r kreg) bool {
-	flags := unix.EV_DISABLE
-	if _, watching := filtersFor(r.ev); watching&kRead != 0 && !r.disabled {
-		flags = unix.EV_ENABLE
-	}
-	err := s.change(fd, unix.EVFILT_READ, flags, 0)
-	return err == unix.ENOENT || err == unix.EBADF
+// isDgram reports whether fd is a datagram socket (for WrBand). A
+// descriptor that is not a socket is not one; a bad one fails later, in
+// kevent.
+func isDgram(fd uintptr) bool {
+	t, err := unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_TYPE)
+	return err == nil && t == unix.SOCK_DGRAM
 }
+
+// maxChanges is the most changes one registration takes at once: a probe
+// and, per filter, a deletion and an addition.
+const maxChanges = 1 + 2*int(kFilters)
 
 func (s *sysPoller) add(fd uintptr, key uint64, ev Events) error {
 	s.mu.Lock()
@@ -170,66 +206,97 @@ func (s *sysPoller) add(fd uintptr, key uint64, ev Events) error {
 	if s.wk.owns(fd) {
 		return fs.ErrExist
 	}
+	var (
+		buf  [maxChanges]kchange
+		errs [maxChanges]error
+	)
 	if r, ok := s.regs[fd]; ok {
-		if !s.stale(fd, r) {
+		// The descriptor may have been closed, which dropped its
+		// filters, and its number reused.
+		probe := append(buf[:0], kprobe(fd, r))
+		if err := s.apply(probe, nil); !closedErr(err) {
+			if err != nil {
+				return err
+			}
 			return fs.ErrExist
 		}
 		delete(s.regs, fd)
 	}
-	all, err := s.install(fd, ev)
-	if err != nil {
+	r := kreg{key: key, ev: ev}
+	if ev&WrBand != 0 {
+		r.dgram = isDgram(fd)
+	}
+	p := kplanFor(ev, r.dgram, r.shut, kqTraits)
+	changes := kinstall(buf[:0], fd, kplan{}, p, false)
+	if err := s.apply(changes, errs[:len(changes)]); err != nil {
+		s.undo(changes, errs[:len(changes)], 0)
 		return err
 	}
-	s.regs[fd] = kreg{key: key, ev: ev, filters: all}
+	r.plan = p
+	s.regs[fd] = r
 	return nil
 }
 
-// lookup returns the registration of fd, and forgets it if its
-// descriptor was closed.
-func (s *sysPoller) lookup(fd uintptr) (kreg, error) {
-	r, ok := s.regs[fd]
-	if !ok {
-		return r, fs.ErrNotExist
+// undo deletes the filters that changes[from:] added, as errs says.
+func (s *sysPoller) undo(changes []kchange, errs []error, from int) {
+	var buf [maxChanges]kchange
+	undo := buf[:0]
+	for i := from; i < len(changes); i++ {
+		if c := changes[i]; c.op == kAdd && errs[i] == nil {
+			undo = append(undo, kchange{c.ident, c.filter, kDelete, c.mode})
+		}
 	}
-	return r, nil
+	s.apply(undo, nil) // best effort: the registration is given up
 }
 
 func (s *sysPoller) modify(fd uintptr, key uint64, ev Events) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	r, err := s.lookup(fd)
-	if err != nil {
-		return err
+	r, ok := s.regs[fd]
+	if !ok {
+		return fs.ErrNotExist
 	}
-	// kqueue keeps the flags of a filter (EV_CLEAR) from its creation:
-	// delete and add again. Adding evaluates the state afresh, so a
-	// ready socket is reported, as after epoll's EPOLL_CTL_MOD.
-	if err := s.remove(fd, r.filters); err != nil {
+	if ev&WrBand != 0 && r.ev&WrBand == 0 {
+		r.dgram = isDgram(fd)
+	}
+	p := kplanFor(ev, r.dgram, r.shut, kqTraits)
+	var (
+		buf  [maxChanges]kchange
+		errs [maxChanges]error
+	)
+	changes := kmodify(buf[:0], fd, r, p)
+	err := s.apply(changes, errs[:len(changes)])
+	if closedErr(errs[0]) {
+		// Closed since it was registered: what was added went to the
+		// file that has the number now, if any.
 		delete(s.regs, fd)
-		if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.EBADF) {
-			return fs.ErrNotExist // closed since it was registered
-		}
-		return err
+		s.undo(changes, errs[:len(changes)], 1)
+		return fs.ErrNotExist
 	}
-	all, err := s.install(fd, ev)
 	if err != nil {
+		// A filter could not be changed on a live socket: the
+		// registration is half old, half new. Give it up whole.
 		delete(s.regs, fd)
+		var del [maxChanges]kchange
+		s.apply(kdelete(del[:0], fd, p), nil)
 		return err
 	}
-	s.regs[fd] = kreg{key: key, ev: ev, filters: all}
+	r.key, r.ev, r.state, r.plan = key, ev, kArmed, p
+	s.regs[fd] = r
 	return nil
 }
 
 func (s *sysPoller) delete(fd uintptr) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	r, err := s.lookup(fd)
-	if err != nil {
-		return err
+	r, ok := s.regs[fd]
+	if !ok {
+		return fs.ErrNotExist
 	}
 	delete(s.regs, fd)
-	if err := s.remove(fd, r.filters); err != nil {
-		if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.EBADF) {
+	var buf [maxChanges]kchange
+	if err := s.apply(kdelete(buf[:0], fd, r.plan), nil); err != nil {
+		if closedErr(err) {
 			return fs.ErrNotExist // closed since it was registered
 		}
 		return err
@@ -252,15 +319,22 @@ func (s *sysPoller) wait(events []Event, timeout time.Duration, closed *atomic.B
 		deadline = time.Now().Add(timeout)
 		tsp = &ts
 	}
+	if err := s.takeFailure(); err != nil {
+		return 0, err
+	}
 	for {
 		if tsp != nil {
 			ts = unix.NsecToTimespec(max(time.Until(deadline), 0).Nanoseconds())
 		}
+		// No changes in this call: EINTR retries nothing twice.
 		n, err := unix.Kevent(s.kq, nil, buf[:min(len(events), waitChunk)], tsp)
 		if err != nil && err != unix.EINTR {
 			return 0, fmt.Errorf("kevent: %w", err)
 		}
-		out, woken := s.convert(events, buf[:max(n, 0)], closed)
+		out, woken, err := s.convert(events, buf[:max(n, 0)], closed)
+		if err != nil {
+			return 0, err
+		}
 		if out > 0 || woken || timeout == 0 {
 			return out, nil
 		}
@@ -270,84 +344,85 @@ func (s *sysPoller) wait(events []Event, timeout time.Duration, closed *atomic.B
 	}
 }
 
-// convert turns kevents into one Event per registration, merging the
-// filters of one descriptor, and disables one-shot registrations that
-// report.
-func (s *sysPoller) convert(events []Event, buf []unix.Kevent_t, closed *atomic.Bool) (n int, woken bool) {
-	var fds [waitChunk]uintptr
+// convert turns kevents into one Event per registration (kcombine), then
+// sends in one batch what the reports change: the filters of one-shot
+// registrations that reported are disabled, and sentinels whose end of
+// stream now makes a lasting bit become level-triggered (kplanFor).
+func (s *sysPoller) convert(events []Event, buf []unix.Kevent_t, closed *atomic.Bool) (n int, woken bool, err error) {
+	var (
+		ks      [waitChunk]kev
+		m       int
+		changes [waitChunk * int(kFilters) * 2]kchange
+	)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for i := range buf {
-		k := &buf[i]
-		if s.wk.is(k) {
+		if s.wk.is(&buf[i]) {
 			woken = true
 			s.wk.consume(s.kq, closed.Load())
 			continue
 		}
-		fd := uintptr(k.Ident)
-		r, ok := s.regs[fd]
-		if !ok || r.disabled {
-			continue // deleted, or a one-shot that reported meanwhile
+		if k, ok := fromKevent(&buf[i]); ok {
+			// Insertion sort by descriptor: its kevents in a row.
+			j := m
+			for j > 0 && ks[j-1].ident > k.ident {
+				ks[j] = ks[j-1]
+				j--
+			}
+			ks[j] = k
+			m++
 		}
-		ev := readiness(k) & (r.ev | Err | Hup)
-		if ev == 0 {
-			continue
-		}
-		j := 0
-		for j < n && fds[j] != fd {
+	}
+	nc := changes[:0]
+	for i := 0; i < m; {
+		fd := ks[i].ident
+		j := i + 1
+		for j < m && ks[j].ident == fd {
 			j++
 		}
-		if j == n {
-			fds[n] = fd
-			events[n] = Event{Key: r.key}
+		group := ks[i:j]
+		i = j
+		r, ok := s.regs[fd]
+		if !ok || r.state == kFired {
+			continue // deleted, or a one-shot that reported meanwhile
+		}
+		if ev := kcombine(&r, group); ev != 0 {
+			events[n] = Event{Events: ev, Key: r.key}
 			n++
+			if r.ev&Oneshot != 0 {
+				r.state = kFired
+				nc = kdisable(nc, fd, r.plan)
+			}
 		}
-		events[j].Events |= ev
-	}
-	for j := range n {
-		r := s.regs[fds[j]]
-		if r.ev&Oneshot != 0 {
-			r.disabled = true
-			s.regs[fds[j]] = r
-			s.disable(fds[j], r.filters)
+		if r.state == kArmed {
+			if p := kplanFor(r.ev, r.dgram, r.shut, kqTraits); p != r.plan {
+				nc = kinstall(nc, fd, r.plan, p, false)
+				r.plan = p
+			}
 		}
+		s.regs[fd] = r
 	}
-	return n, woken
+	if err := s.apply(nc, nil); err != nil && !closedErr(err) {
+		// A descriptor closed meanwhile took its filters with it; any
+		// other failure leaves a registration unlike its plan. The
+		// events go out first (a one-shot's report is not lost), the
+		// error with the next Wait.
+		err = fmt.Errorf("kevent: %w", err)
+		if n == 0 {
+			return 0, woken, err
+		}
+		s.failed = err
+	}
+	return n, woken, nil
 }
 
-// disable stops the filters of a one-shot registration that reported.
-func (s *sysPoller) disable(fd uintptr, set kfilters) {
-	for _, f := range [...]kfilters{kRead, kWrite, kExcept} {
-		if set&f != 0 {
-			filter, fflags := kfilter(f)
-			s.change(fd, filter, unix.EV_DISABLE, fflags)
-		}
-	}
-}
-
-// readiness translates one kevent into epoll bits. EV_EOF on the read
-// filter is the peer's FIN (RdHup, and In: end of stream is readable); a
-// socket error with it (fflags: a reset, a refused connect) is Err and
-// Hup, as the connection is gone both ways. EV_EOF on the write filter
-// alone is this side's shutdown, which epoll does not report.
-func readiness(k *unix.Kevent_t) Events {
-	var ev Events
-	eof := int(k.Flags)&unix.EV_EOF != 0
-	switch {
-	case int(k.Filter) == unix.EVFILT_READ:
-		ev = In | RdNorm
-		if eof {
-			ev |= RdHup
-		}
-	case int(k.Filter) == unix.EVFILT_WRITE:
-		ev = Out | WrNorm
-	case havePri && int(k.Filter) == exceptFilter:
-		ev = Pri
-	}
-	if eof && k.Fflags != 0 || int(k.Flags)&unix.EV_ERROR != 0 {
-		ev |= Err | Hup
-	}
-	return ev
+// takeFailure returns, once, the error a previous Wait kept back.
+func (s *sysPoller) takeFailure() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	err := s.failed
+	s.failed = nil
+	return err
 }
 
 func (s *sysPoller) wake() error { return s.wk.trigger(s.kq) }
