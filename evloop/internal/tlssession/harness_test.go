@@ -243,7 +243,7 @@ func (l *loopSim) run() {
 			l.notifs++
 			opened, err := l.s.Step()
 			if err != nil {
-				l.failed <- err
+				l.fail(err)
 			}
 			if opened {
 				l.opened <- l.s.ConnectionState()
@@ -362,6 +362,19 @@ func goroutines(t testing.TB, n int) {
 			buf := make([]byte, 1<<20)
 			buf = buf[:runtime.Stack(buf, true)]
 			t.Fatalf("%d goroutines, want at most %d:\n%s", runtime.NumGoroutine(), n, buf)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// waitFor waits until cond holds, for up to 10 s, polling: for states
+// that have no event to wait on, such as a pool's queue.
+func waitFor(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("no %s after 10 s", what)
 		}
 		time.Sleep(time.Millisecond)
 	}

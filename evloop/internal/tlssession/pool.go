@@ -60,7 +60,7 @@ var defaultPool = sync.OnceValue(func() *Pool { return NewPool(PoolConfig{}) })
 type PoolStats struct {
 	Running  int    // workers alive
 	Queued   int    // handshakes waiting for a worker
-	Started  uint64 // handshakes started since the pool was made
+	Started  uint64 // handshakes run since the pool was made
 	Rejected uint64 // handshakes refused with ErrPoolFull
 }
 
@@ -77,7 +77,6 @@ func (p *Pool) submit(s *Session) bool {
 	p.mu.Lock()
 	if p.running < p.workers {
 		p.running++
-		p.started++
 		p.mu.Unlock()
 		go p.work(s)
 		return true
@@ -103,17 +102,23 @@ func (p *Pool) submit(s *Session) bool {
 // work runs handshakes, s first, until the queue is empty.
 func (p *Pool) work(s *Session) {
 	for s != nil {
-		s.handshake()
+		s.handshake(p)
 		p.mu.Lock()
 		s = p.head
 		if s == nil {
 			p.running--
 		} else {
 			p.unlink(s)
-			p.started++
 		}
 		p.mu.Unlock()
 	}
+}
+
+// begin counts a handshake that starts.
+func (p *Pool) begin() {
+	p.mu.Lock()
+	p.started++
+	p.mu.Unlock()
 }
 
 // remove takes s out of the queue, if it is still there: a session

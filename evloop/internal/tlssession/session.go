@@ -372,15 +372,17 @@ func (s *Session) ConnectionState() tls.ConnectionState {
 	return s.tc.ConnectionState()
 }
 
-// handshake runs on a pool worker.
-func (s *Session) handshake() {
+// handshake runs on a worker of p, unless the session was closed or
+// timed out while it was queued.
+func (s *Session) handshake(p *Pool) {
 	s.mu.Lock()
 	if s.hs != hsQueued {
 		s.mu.Unlock()
-		return // timed out or closed while queued
+		return
 	}
 	s.hs = hsRunning
 	s.mu.Unlock()
+	p.begin()
 
 	err := s.tc.Handshake()
 
