@@ -52,6 +52,13 @@ func (q *queue) Read(p []byte) (int, error) {
 	return n, nil
 }
 
+// writesCount returns the number of writes so far.
+func (q *queue) writesCount() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.writes
+}
+
 // close ends the queue with err (io.EOF for an orderly end); bytes
 // queued before are still read.
 func (q *queue) close(err error) {
@@ -286,12 +293,15 @@ func (l *loopSim) feed(ct, pt []byte) {
 	}
 }
 
+// fail records the session's failure and closes the connection, as a
+// loop does: the peer reads what was sent, then end of stream.
 func (l *loopSim) fail(err error) {
 	select {
 	case l.failed <- err:
 	default:
 	}
 	l.plain.close(err)
+	l.toPeer.close(io.EOF)
 }
 
 // do runs f on the loop's goroutine and waits for it.
@@ -378,6 +388,12 @@ func waitFor(t testing.TB, what string, cond func() bool) {
 		}
 		time.Sleep(time.Millisecond)
 	}
+}
+
+// poolIdle waits until p has no worker left.
+func poolIdle(t testing.TB, p *Pool) {
+	t.Helper()
+	waitFor(t, "idle pool", func() bool { return p.Stats().Running == 0 })
 }
 
 // versions are the TLS versions the tests run.
