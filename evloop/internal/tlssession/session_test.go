@@ -244,8 +244,12 @@ func TestClientAuth(t *testing.T) {
 			if v.v == tls.VersionTLS13 {
 				// The client's handshake completes first; the alert
 				// comes as the first read.
-				l.waitOpen()
 				_, err = l.plain.Read(make([]byte, 1))
+				select {
+				case <-l.opened: // sent before the loop's first Feed
+				default:
+					t.Fatal("the client's handshake did not complete")
+				}
 			} else {
 				err = l.waitFail()
 			}
