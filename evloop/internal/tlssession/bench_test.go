@@ -132,13 +132,22 @@ func (cc *hubClientConn) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// echo writes n bytes on c and reads them back.
+// echo writes n bytes on c and reads them back, at once: over a
+// synchronous net.Pipe, a server that echoes while the client still
+// writes would wait for the client otherwise.
 func echo(c *tls.Conn, n int) error {
-	buf := make([]byte, n)
-	if _, err := c.Write(buf); err != nil {
+	if err := c.Handshake(); err != nil {
 		return err
 	}
-	_, err := io.ReadFull(c, buf)
+	errc := make(chan error, 1)
+	go func() {
+		_, err := c.Write(make([]byte, n))
+		errc <- err
+	}()
+	_, err := io.ReadFull(c, make([]byte, n))
+	if werr := <-errc; err == nil {
+		err = werr
+	}
 	return err
 }
 
@@ -252,12 +261,13 @@ func idleSessions(b *testing.B, srvCfg, cliCfg *tls.Config, size int) float64 {
 
 func idleConnsGo(b *testing.B, srvCfg, cliCfg *tls.Config, size int) float64 {
 	servers := make([]*tls.Conn, idleConns)
+	sockets := make([]net.Conn, idleConns)
 	clients := make([]*tls.Conn, idleConns)
 	var served sync.WaitGroup
 	runClients(b, func(i int) error {
 		sc, cc := net.Pipe()
 		srv := tls.Server(sc, srvCfg)
-		servers[i] = srv
+		servers[i], sockets[i] = srv, sc
 		served.Add(1)
 		go func() {
 			defer served.Done()
@@ -278,9 +288,11 @@ func idleConnsGo(b *testing.B, srvCfg, cliCfg *tls.Config, size int) float64 {
 	})
 	time.Sleep(10 * time.Millisecond) // let the servers settle in Read
 	before := heapAndStacks()
-	for i, s := range servers {
-		s.Close()
-		servers[i] = nil
+	for i := range servers {
+		// Closing the tls.Conn would send close_notify, which waits
+		// for the client to read it on the synchronous pipe.
+		sockets[i].Close()
+		servers[i], sockets[i] = nil, nil
 	}
 	served.Wait()
 	after := heapAndStacks()
