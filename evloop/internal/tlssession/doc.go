@@ -79,9 +79,12 @@
 // time, from the goroutine (or loop) that owns the connection; Send is
 // called from within them. Notify is the one call that comes from
 // elsewhere (a pool worker, a timer): it must only arrange for Step to
-// run on the caller's goroutine. The tls.Config's callbacks run on the
-// pool's workers, where they may block. A Pool is safe for concurrent
-// use and may serve any number of callers.
+// run on the caller's goroutine; for a client session it may come
+// before New has returned. The tls.Config's callbacks run on the pool's
+// workers, where they may block; the handshake timeout does not
+// interrupt a callback (it breaks the handshake's reads only), so one
+// that may wait long needs a bound of its own. A Pool is safe for
+// concurrent use and may serve any number of callers.
 //
 // # Errors
 //

@@ -520,3 +520,66 @@ func TestConcurrentSessions(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestPeerEOFAfterHandshake: the socket's end of stream after the
+// handshake, without close_notify, is end of stream at a record
+// boundary (crypto/tls's rule) and an error in the middle of a record.
+func TestPeerEOFAfterHandshake(t *testing.T) {
+	p := newPKI(t)
+	srvCfg, cliCfg := p.configs(tls.VersionTLS13)
+	for _, cut := range []bool{false, true} {
+		l := newLoopSim(t, testConfig(srvCfg), Server, byteSplit{}, 0)
+		peer := tls.Client(l.Peer, cliCfg)
+		if err := peer.Handshake(); err != nil {
+			t.Fatal(err)
+		}
+		l.waitOpen()
+		exchange(t, l, peer, 10)
+		if cut {
+			// Half a record: write it through a conn that keeps the rest.
+			l.toLoop.Write([]byte{23, 3, 3, 0, 40, 1, 2, 3})
+		}
+		l.toLoop.close(io.EOF)
+		_, err := l.plain.Read(make([]byte, 1))
+		if cut && (err == io.EOF || !errors.Is(err, io.ErrUnexpectedEOF)) {
+			t.Fatalf("read after half a record and end of stream: %v; want io.ErrUnexpectedEOF in an *Error", err)
+		}
+		if !cut && err != io.EOF {
+			t.Fatalf("read after end of stream: %v; want io.EOF", err)
+		}
+		l.shutdown()
+	}
+}
+
+// TestHandshakeInputBound: during the handshake, WantInput turns false
+// at MaxHandshakeInput, and Feed fails with ErrInputFull if the caller
+// goes on. The test is the caller: a first record announced at 16 KiB
+// that never completes holds no worker, only its bytes.
+func TestHandshakeInputBound(t *testing.T) {
+	p := newPKI(t)
+	srvCfg, _ := p.configs(tls.VersionTLS13)
+	cfg := &Config{TLS: srvCfg, Pool: NewPool(PoolConfig{}), MaxHandshakeInput: 1000}
+	s, err := New(cfg, Server, Options{Send: func([]byte) error { return nil }, Notify: func() {}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	pt := make([]byte, 100)
+	chunk := make([]byte, 600)
+	chunk[0], chunk[1], chunk[2], chunk[3] = 22, 3, 1, 0x40 // handshake record of 16 KiB
+	if _, err := s.Feed(chunk, pt); err != nil || !s.WantInput() {
+		t.Fatalf("600 bytes: Feed %v, WantInput %v; want nil, true", err, s.WantInput())
+	}
+	if _, err := s.Feed(chunk[5:], pt); err != nil || s.WantInput() {
+		t.Fatalf("1195 bytes: Feed %v, WantInput %v; want nil, false", err, s.WantInput())
+	}
+	if _, err := s.Feed(chunk[5:], pt); !errors.Is(err, ErrInputFull) {
+		t.Fatalf("Feed past the bound: %v; want ErrInputFull", err)
+	}
+	if st := cfg.Pool.Stats(); st.Started != 0 {
+		t.Fatalf("pool: %+v; want no handshake started", st)
+	}
+	if _, err := s.Feed(chunk, pt); !errors.Is(err, net.ErrClosed) {
+		t.Fatalf("Feed after the failure: %v; want net.ErrClosed", err)
+	}
+}
