@@ -414,21 +414,27 @@ func TestPeerGoneMidHandshake(t *testing.T) {
 }
 
 // TestNoGoroutineAfterHandshake: once the handshake is over, the
-// session holds no goroutine: neither the pool's worker nor the timer's.
+// session holds no goroutine (neither the pool's worker nor the
+// timer's) and no buffer of its own.
 func TestNoGoroutineAfterHandshake(t *testing.T) {
 	p := newPKI(t)
 	for _, v := range versions {
 		t.Run(v.name, func(t *testing.T) {
 			srvCfg, cliCfg := p.configs(v.v)
 			cfg := testConfig(srvCfg)
-			l := newLoopSim(t, cfg, Server, bulkSplit{}, 0)
+			l := newLoopSim(t, cfg, Server, bulkSplit{}, 1000) // a plaintext buffer that fills: Feed keeps ciphertext
 			peer := tls.Client(l.Peer, cliCfg)
 			base := runtime.NumGoroutine() // the loop, its reader, the test
 			if err := peer.Handshake(); err != nil {
 				t.Fatal(err)
 			}
 			l.waitOpen()
-			exchange(t, l, peer, 10)
+			exchange(t, l, peer, 64<<10)
+			l.do(func() {
+				if tr := &l.s.tr; tr.in != nil || tr.out != nil || tr.pending != nil || tr.cur != nil {
+					t.Errorf("idle session holds buffers: in %d, out %d, pending %d, cur %d", cap(tr.in), cap(tr.out), cap(tr.pending), cap(tr.cur))
+				}
+			})
 			poolIdle(t, cfg.Pool)
 			goroutines(t, base)
 			if st := cfg.Pool.Stats(); st.Started != 1 {
