@@ -131,6 +131,7 @@ type kreg struct {
 	shut  kshut  // directions seen shut down
 	state kstate //
 	plan  kplan  // the filters in the kernel
+	tag   uint32 // the udata of its filters, new with each Add and Modify (see kscan)
 }
 
 // kev is one kevent as the backend reads it, converted from the system's
@@ -141,6 +142,7 @@ type kev struct {
 	eof    bool   // EV_EOF
 	err    uint32 // with eof: fflags, the socket error (so_error) when the filter ran; 0 without eof
 	oob    bool   // except filter, without eof: fflags has NOTE_OOB
+	tag    uint32 // udata: the tag of the registration that installed the filter
 }
 
 // kop is what one change does to a filter.
@@ -161,6 +163,8 @@ type kchange struct {
 	filter kfilter
 	op     kop
 	mode   kmode
+	tag    uint32 // udata (kreg.tag): every change but EV_DELETE stores it in the knote
+	probe  bool   // made by kprobe: failing with ENOENT, it tells that the descriptor was closed
 }
 
 // kplanFor returns the filters a registration for ev holds, for a socket
@@ -213,20 +217,22 @@ func kplanFor(ev Events, dgram bool, shut kshut, t ktraits) kplan {
 // calls f_event; XNU's f_touch, filt_sortouch, returns whether it fired),
 // so a socket that is ready is reported at once, as after EPOLL_CTL_MOD,
 // and EV_ENABLE re-arms a Oneshot that fired.
-func kinstall(dst []kchange, fd uintptr, old, new kplan, touch bool) []kchange {
+func kinstall(dst []kchange, fd uintptr, tag uint32, old, new kplan, touch bool) []kchange {
 	for f := range kFilters {
 		o, n := old[f], new[f]
+		del := kchange{ident: fd, filter: f, op: kDelete, mode: o}
+		add := kchange{ident: fd, filter: f, op: kAdd, mode: n, tag: tag}
 		switch {
 		case n == kOff:
 			if o != kOff {
-				dst = append(dst, kchange{fd, f, kDelete, o})
+				dst = append(dst, del)
 			}
 		case o == kOff:
-			dst = append(dst, kchange{fd, f, kAdd, n})
+			dst = append(dst, add)
 		case o.clears() != n.clears():
-			dst = append(dst, kchange{fd, f, kDelete, o}, kchange{fd, f, kAdd, n})
+			dst = append(dst, del, add)
 		case o != n || touch:
-			dst = append(dst, kchange{fd, f, kAdd, n})
+			dst = append(dst, add)
 		}
 	}
 	return dst
@@ -240,7 +246,7 @@ func kinstall(dst []kchange, fd uintptr, old, new kplan, touch bool) []kchange {
 // new file (see sysPoller.modify).
 func kmodify(dst []kchange, fd uintptr, r kreg, p kplan) []kchange {
 	dst = append(dst, kprobe(fd, r))
-	return kinstall(dst, fd, r.plan, p, true)
+	return kinstall(dst, fd, r.tag, r.plan, p, true)
 }
 
 // kprobe is a change that leaves the read filter of r as it is and
@@ -251,14 +257,14 @@ func kprobe(fd uintptr, r kreg) kchange {
 	if r.state == kFired {
 		op = kDisable
 	}
-	return kchange{fd, kRead, op, r.plan[kRead]}
+	return kchange{ident: fd, filter: kRead, op: op, mode: r.plan[kRead], tag: r.tag, probe: true}
 }
 
 // kdelete appends the deletion of every filter of a plan.
 func kdelete(dst []kchange, fd uintptr, p kplan) []kchange {
 	for f := range kFilters {
 		if p[f] != kOff {
-			dst = append(dst, kchange{fd, f, kDelete, p[f]})
+			dst = append(dst, kchange{ident: fd, filter: f, op: kDelete, mode: p[f]})
 		}
 	}
 	return dst
@@ -266,13 +272,37 @@ func kdelete(dst []kchange, fd uintptr, p kplan) []kchange {
 
 // kdisable appends the disabling of every filter of a plan (a
 // Oneshot that reported).
-func kdisable(dst []kchange, fd uintptr, p kplan) []kchange {
+func kdisable(dst []kchange, fd uintptr, tag uint32, p kplan) []kchange {
 	for f := range kFilters {
 		if p[f] != kOff {
-			dst = append(dst, kchange{fd, f, kDisable, p[f]})
+			dst = append(dst, kchange{ident: fd, filter: f, op: kDisable, mode: p[f], tag: tag})
 		}
 	}
 	return dst
+}
+
+// kscan is what the backend makes of the kevents of one descriptor from
+// one scan, for its registration r: the Events to report (0 for none,
+// kcombine) and, appended to dst, the changes the report calls for: the
+// filters of a one-shot that reported are disabled, and a sentinel whose
+// end of stream now makes a lasting bit becomes level-triggered
+// (kplanFor).
+func kscan(dst []kchange, fd uintptr, r *kreg, evs []kev, t ktraits) ([]kchange, Events) {
+	if r.state == kFired {
+		return dst, 0 // a one-shot that reported meanwhile
+	}
+	ev := kcombine(r, evs)
+	if ev != 0 && r.ev&Oneshot != 0 {
+		r.state = kFired
+		dst = kdisable(dst, fd, r.tag, r.plan)
+	}
+	if r.state == kArmed {
+		if p := kplanFor(r.ev, r.dgram, r.shut, t); p != r.plan {
+			dst = kinstall(dst, fd, r.tag, r.plan, p, false)
+			r.plan = p
+		}
+	}
+	return dst, ev
 }
 
 // kcombine turns the kevents of one descriptor from one scan into the

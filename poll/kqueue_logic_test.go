@@ -338,17 +338,23 @@ func newKsim(os kos, ev Events, so ksock) *ksim {
 	return s
 }
 
-// install applies the changes from the current plan to p, re-evaluating
-// every filter added.
+// install applies the changes from the current plan to p.
 func (s *ksim) install(p kplan, so ksock) {
-	for _, c := range kinstall(nil, 7, s.r.plan, p, false) {
-		if c.op == kAdd {
+	s.apply(kinstall(nil, 7, s.r.tag, s.r.plan, p, false), so)
+	s.r.plan = p
+}
+
+// apply applies changes: a filter added is evaluated at once and queued
+// if it fires; one deleted or disabled leaves the queue.
+func (s *ksim) apply(changes []kchange, so ksock) {
+	for _, c := range changes {
+		switch c.op {
+		case kAdd:
 			_, s.queued[c.filter] = kfire(s.os, knoteFor(c.filter, c.mode), so)
-		} else {
+		case kDelete, kDisable:
 			s.queued[c.filter] = false
 		}
 	}
-	s.r.plan = p
 }
 
 // scan is one Wait: the queued knotes still firing are delivered, and
@@ -375,10 +381,9 @@ func (s *ksim) scan(so ksock) (ev Events, level bool) {
 	if len(evs) == 0 {
 		return 0, false
 	}
-	ev = kcombine(&s.r, evs)
-	if p := kplanFor(s.r.ev, s.r.dgram, s.r.shut, s.t); p != s.r.plan {
-		s.install(p, so)
-	}
+	var changes []kchange
+	changes, ev = kscan(nil, 7, &s.r, evs, s.t)
+	s.apply(changes, so)
 	return ev, level
 }
 
@@ -550,7 +555,8 @@ func TestKqueuePlan(t *testing.T) {
 // changes, with EV_DELETE before EV_ADD where EV_CLEAR changes.
 func TestKqueueModifyChanges(t *testing.T) {
 	tr := kmodelTraits[osFreeBSD]
-	c := func(f kfilter, op kop, m kmode) kchange { return kchange{7, f, op, m} }
+	c := func(f kfilter, op kop, m kmode) kchange { return kchange{ident: 7, filter: f, op: op, mode: m} }
+	probe := func(op kop, m kmode) kchange { return kchange{ident: 7, filter: kRead, op: op, mode: m, probe: true} }
 	for _, tc := range []struct {
 		name     string
 		from, to Events
@@ -558,15 +564,15 @@ func TestKqueueModifyChanges(t *testing.T) {
 		want     []kchange
 	}{
 		{"same interest: re-evaluated", In | Out, In | Out, kArmed,
-			[]kchange{c(kRead, kEnable, kLevel), c(kRead, kAdd, kLevel), c(kWrite, kAdd, kLevel)}},
+			[]kchange{probe(kEnable, kLevel), c(kRead, kAdd, kLevel), c(kWrite, kAdd, kLevel)}},
 		{"one-shot that fired: probe disabled, re-enabled", Oneshot | In, Oneshot | In, kFired,
-			[]kchange{c(kRead, kDisable, kLevel), c(kRead, kAdd, kLevel), c(kWrite, kAdd, kSentinel)}},
+			[]kchange{probe(kDisable, kLevel), c(kRead, kAdd, kLevel), c(kWrite, kAdd, kSentinel)}},
 		{"In to In|Out: sentinel becomes level", In, In | Out, kArmed,
-			[]kchange{c(kRead, kEnable, kLevel), c(kRead, kAdd, kLevel), c(kWrite, kDelete, kSentinel), c(kWrite, kAdd, kLevel)}},
+			[]kchange{probe(kEnable, kLevel), c(kRead, kAdd, kLevel), c(kWrite, kDelete, kSentinel), c(kWrite, kAdd, kLevel)}},
 		{"level to edge", In | Out, Edge | In | Out, kArmed,
-			[]kchange{c(kRead, kEnable, kLevel), c(kRead, kDelete, kLevel), c(kRead, kAdd, kClear), c(kWrite, kDelete, kLevel), c(kWrite, kAdd, kClear)}},
+			[]kchange{probe(kEnable, kLevel), c(kRead, kDelete, kLevel), c(kRead, kAdd, kClear), c(kWrite, kDelete, kLevel), c(kWrite, kAdd, kClear)}},
 		{"edge to sentinel: fflags only", Edge | In, RdHup | Edge, kArmed,
-			[]kchange{c(kRead, kEnable, kClear), c(kRead, kAdd, kSentinel), c(kWrite, kAdd, kSentinel)}},
+			[]kchange{probe(kEnable, kClear), c(kRead, kAdd, kSentinel), c(kWrite, kAdd, kSentinel)}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := kreg{ev: tc.from, state: tc.state, plan: kplanFor(tc.from, false, 0, tr)}
@@ -589,8 +595,8 @@ const applyChunkPortable = 16
 // in one batch, and the next scans of the model deliver nothing.
 func TestKqueueOneshot(t *testing.T) {
 	r := kreg{ev: Oneshot | In | Out, plan: kplanFor(Oneshot|In|Out, false, 0, kmodelTraits[osXNU])}
-	got := kdisable(nil, 7, r.plan)
-	want := []kchange{{7, kRead, kDisable, kLevel}, {7, kWrite, kDisable, kLevel}}
+	got := kdisable(nil, 7, 0, r.plan)
+	want := []kchange{{ident: 7, filter: kRead, op: kDisable, mode: kLevel}, {ident: 7, filter: kWrite, op: kDisable, mode: kLevel}}
 	if !slices.Equal(got, want) {
 		t.Errorf("disable %v, want %v", got, want)
 	}

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -31,7 +32,52 @@ type sysPoller struct {
 
 	mu     sync.Mutex
 	regs   map[uintptr]kreg
-	failed error // a change made by a Wait that reported events failed: the next Wait returns it
+	tags   uint32 // the last tag given to a registration (kreg.tag)
+	failed error  // a change made by a Wait that reported events failed: the next Wait returns it
+}
+
+// kqTags gives tags their udata where a kevent's udata is a pointer
+// (macOS, FreeBSD, OpenBSD): the address of one of its bytes, which the
+// garbage collector does not manage (an integer in a pointer field could
+// look like a pointer into its heap). NetBSD's udata is an integer.
+var kqTags [1 << 16]byte
+
+// nextTag returns a tag for a registration being added or modified:
+// 1 to len(kqTags)-1, in turn. Two tags of one descriptor are equal only
+// if that many Adds and Modifies come between a scan and its processing.
+func (s *sysPoller) nextTag() uint32 {
+	s.tags = s.tags%(uint32(len(kqTags))-1) + 1
+	return s.tags
+}
+
+// setTag stores tag in the udata of k.
+func setTag(k *unix.Kevent_t, tag uint32) {
+	switch u := any(&k.Udata).(type) {
+	case **byte:
+		*u = &kqTags[tag%uint32(len(kqTags))]
+	case *int64:
+		*u = int64(tag)
+	case *int32:
+		*u = int32(tag)
+	}
+}
+
+// tagOf returns the tag in the udata of k; 0 (no registration's) for a
+// udata that is not one.
+func tagOf(k *unix.Kevent_t) uint32 {
+	switch u := any(k.Udata).(type) {
+	case *byte:
+		i := uintptr(unsafe.Pointer(u)) - uintptr(unsafe.Pointer(&kqTags[0]))
+		if u == nil || i >= uintptr(len(kqTags)) {
+			return 0
+		}
+		return uint32(i)
+	case int64:
+		return uint32(u)
+	case int32:
+		return uint32(u)
+	}
+	return 0
 }
 
 func (s *sysPoller) init(options) error {
@@ -90,6 +136,7 @@ func toKevent(c kchange) unix.Kevent_t {
 	unix.SetKevent(&k, int(c.ident), filter, flags)
 	k.Fflags = fflags
 	k.Data = data
+	setTag(&k, c.tag)
 	return k
 }
 
@@ -107,6 +154,7 @@ func fromKevent(k *unix.Kevent_t) (e kev, ok bool) {
 		return e, false
 	}
 	e.ident = uintptr(k.Ident)
+	e.tag = tagOf(k)
 	e.eof = int(k.Flags)&unix.EV_EOF != 0
 	if e.eof {
 		e.err = k.Fflags // so_error, assigned over NOTE_OOB on XNU's except filter
@@ -222,12 +270,12 @@ func (s *sysPoller) add(fd uintptr, key uint64, ev Events) error {
 		}
 		delete(s.regs, fd)
 	}
-	r := kreg{key: key, ev: ev}
+	r := kreg{key: key, ev: ev, tag: s.nextTag()}
 	if ev&WrBand != 0 {
 		r.dgram = isDgram(fd)
 	}
 	p := kplanFor(ev, r.dgram, r.shut, kqTraits)
-	changes := kinstall(buf[:0], fd, kplan{}, p, false)
+	changes := kinstall(buf[:0], fd, r.tag, kplan{}, p, false)
 	if err := s.apply(changes, errs[:len(changes)]); err != nil {
 		s.undo(changes, errs[:len(changes)], 0)
 		return err
@@ -243,7 +291,7 @@ func (s *sysPoller) undo(changes []kchange, errs []error, from int) {
 	undo := buf[:0]
 	for i := from; i < len(changes); i++ {
 		if c := changes[i]; c.op == kAdd && errs[i] == nil {
-			undo = append(undo, kchange{c.ident, c.filter, kDelete, c.mode})
+			undo = append(undo, kchange{ident: c.ident, filter: c.filter, op: kDelete, mode: c.mode})
 		}
 	}
 	s.apply(undo, nil) // best effort: the registration is given up
@@ -264,6 +312,7 @@ func (s *sysPoller) modify(fd uintptr, key uint64, ev Events) error {
 		buf  [maxChanges]kchange
 		errs [maxChanges]error
 	)
+	r.tag = s.nextTag() // kevents taken before the change are of the old interest: kscan drops them
 	changes := kmodify(buf[:0], fd, r, p)
 	err := s.apply(changes, errs[:len(changes)])
 	if closedErr(errs[0]) {
@@ -383,22 +432,14 @@ func (s *sysPoller) convert(events []Event, buf []unix.Kevent_t, closed *atomic.
 		group := ks[i:j]
 		i = j
 		r, ok := s.regs[fd]
-		if !ok || r.state == kFired {
-			continue // deleted, or a one-shot that reported meanwhile
+		if !ok {
+			continue // deleted meanwhile
 		}
-		if ev := kcombine(&r, group); ev != 0 {
+		var ev Events
+		nc, ev = kscan(nc, fd, &r, group, kqTraits)
+		if ev != 0 {
 			events[n] = Event{Events: ev, Key: r.key}
 			n++
-			if r.ev&Oneshot != 0 {
-				r.state = kFired
-				nc = kdisable(nc, fd, r.plan)
-			}
-		}
-		if r.state == kArmed {
-			if p := kplanFor(r.ev, r.dgram, r.shut, kqTraits); p != r.plan {
-				nc = kinstall(nc, fd, r.plan, p, false)
-				r.plan = p
-			}
 		}
 		s.regs[fd] = r
 	}
