@@ -287,11 +287,28 @@ func kdisable(dst []kchange, fd uintptr, tag uint32, p kplan) []kchange {
 // filters of a one-shot that reported are disabled, and a sentinel whose
 // end of stream now makes a lasting bit becomes level-triggered
 // (kplanFor).
+//
+// Only the kevents with the tag of r are of r. The others were taken
+// from the kernel before r replaced their registration and are dropped
+// (evs is filtered in place): an Add of a new socket that got the number
+// of one closed meanwhile (its end of stream would otherwise stay with
+// the new socket for good), or a Modify (a one-shot would be spent on a
+// report of the interest before it; what is still ready is queued again
+// with the new tag, as the Modify's EV_ADD evaluates every filter).
 func kscan(dst []kchange, fd uintptr, r *kreg, evs []kev, t ktraits) ([]kchange, Events) {
 	if r.state == kFired {
 		return dst, 0 // a one-shot that reported meanwhile
 	}
-	ev := kcombine(r, evs)
+	live := evs[:0]
+	for _, k := range evs {
+		if k.tag == r.tag {
+			live = append(live, k)
+		}
+	}
+	if len(live) == 0 {
+		return dst, 0
+	}
+	ev := kcombine(r, live)
 	if ev != 0 && r.ev&Oneshot != 0 {
 		r.state = kFired
 		dst = kdisable(dst, fd, r.tag, r.plan)

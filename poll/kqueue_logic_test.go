@@ -604,3 +604,38 @@ func TestKqueueOneshot(t *testing.T) {
 		t.Errorf("delete %v", d)
 	}
 }
+
+// TestKqueueStaleKevents: kevents that a scan took before their
+// registration was replaced, by a Modify or by an Add of a new socket that
+// got the number of a closed one, say nothing of the registration now in
+// place: kscan neither reports them nor records what they say. Recorded,
+// the end of stream of a reset socket would stay with the new socket for
+// good (Err, Hup and RdHup in its reports), and its one-shot would be
+// spent on it.
+func TestKqueueStaleKevents(t *testing.T) {
+	const oldTag, newTag = 1, 2
+	const ev = Oneshot | In | Out | RdHup
+	for _, os := range kqKernels {
+		tr := kmodelTraits[os]
+		r := kreg{key: 2, ev: ev, tag: newTag, plan: kplanFor(ev, false, 0, tr)}
+		var stale []kev
+		for _, f := range []kfilter{kRead, kWrite} {
+			k, ok := kfire(os, knoteFor(f, kLevel), stReset) // the old socket, reset
+			if !ok {
+				t.Fatalf("%s: the %v filter of a reset socket does not fire", os, f)
+			}
+			k.tag = oldTag
+			stale = append(stale, k)
+		}
+		changes, got := kscan(nil, 7, &r, stale, tr)
+		if got != 0 || r.shut != 0 || r.state != kArmed || len(changes) != 0 {
+			t.Errorf("%s: stale kevents %+v: report %v, shut %b, state %v, changes %v; want nothing",
+				os, stale, got, r.shut, r.state, changes)
+		}
+		k, _ := kfire(os, knoteFor(kRead, kLevel), stData) // the new socket, with data
+		k.tag = newTag
+		if _, got := kscan(nil, 7, &r, []kev{k}, tr); got != In {
+			t.Errorf("%s: the new socket's own kevent: %v, want In", os, got)
+		}
+	}
+}
