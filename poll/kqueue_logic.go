@@ -260,6 +260,39 @@ func kprobe(fd uintptr, r kreg) kchange {
 	return kchange{ident: fd, filter: kRead, op: op, mode: r.plan[kRead], tag: r.tag, probe: true}
 }
 
+// kres is how the kernel took one change.
+type kres uint8
+
+const (
+	kOK   kres = iota
+	kGone      // ENOENT or EBADF: no such filter, or no such descriptor
+	kFail      // any other error
+)
+
+// kundoGone appends to dst what undoes, in a batch of changes the kernel
+// took as res says, the changes of descriptors found closed: a probe
+// (kprobe) that failed with kGone tells that the descriptor of its
+// registration was closed, and the filters that the changes after it, up
+// to the next probe, added for that descriptor went to the file that has
+// the number now, if any: they are deleted. gone is called with each
+// such descriptor, whose registration is no more.
+func kundoGone(dst []kchange, changes []kchange, res []kres, gone func(fd uintptr)) []kchange {
+	for i := 0; i < len(changes); i++ {
+		p := changes[i]
+		if !p.probe || res[i] != kGone {
+			continue
+		}
+		gone(p.ident)
+		for i+1 < len(changes) && !changes[i+1].probe {
+			i++
+			if c := changes[i]; c.ident == p.ident && c.op == kAdd && res[i] == kOK {
+				dst = append(dst, kchange{ident: c.ident, filter: c.filter, op: kDelete, mode: c.mode})
+			}
+		}
+	}
+	return dst
+}
+
 // kdelete appends the deletion of every filter of a plan.
 func kdelete(dst []kchange, fd uintptr, p kplan) []kchange {
 	for f := range kFilters {
@@ -286,7 +319,7 @@ func kdisable(dst []kchange, fd uintptr, tag uint32, p kplan) []kchange {
 // kcombine) and, appended to dst, the changes the report calls for: the
 // filters of a one-shot that reported are disabled, and a sentinel whose
 // end of stream now makes a lasting bit becomes level-triggered
-// (kplanFor).
+// (kplanFor), after a probe (kprobe).
 //
 // Only the kevents with the tag of r are of r. The others were taken
 // from the kernel before r replaced their registration and are dropped
@@ -315,6 +348,10 @@ func kscan(dst []kchange, fd uintptr, r *kreg, evs []kev, t ktraits) ([]kchange,
 	}
 	if r.state == kArmed {
 		if p := kplanFor(r.ev, r.dgram, r.shut, t); p != r.plan {
+			// The socket may have been closed since the scan, and
+			// its number given to another: the probe tells, and
+			// the caller undoes the rest (kundoGone).
+			dst = append(dst, kprobe(fd, *r))
 			dst = kinstall(dst, fd, r.tag, r.plan, p, false)
 			r.plan = p
 		}

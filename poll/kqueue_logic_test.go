@@ -639,3 +639,99 @@ func TestKqueueStaleKevents(t *testing.T) {
 		}
 	}
 }
+
+// kmodelKq is a kqueue as the kernels keep its knotes, for what changes
+// do to a descriptor that was closed: a knote belongs to the open file of
+// its descriptor and closing the descriptor drops it (kqueue(2);
+// FreeBSD knote_fdclose, XNU knote_fdclose), and a change finds it by
+// descriptor and filter (FreeBSD kqueue_register, XNU
+// kq_find_knote_and_kq_lock): without EV_ADD, a missing one is ENOENT.
+type kmodelKq struct {
+	files  map[uintptr]int // descriptor: open file
+	knotes map[kmodelKnote]kmode
+}
+
+type kmodelKnote struct {
+	file   int
+	filter kfilter
+}
+
+func newKmodelKq() *kmodelKq {
+	return &kmodelKq{files: map[uintptr]int{}, knotes: map[kmodelKnote]kmode{}}
+}
+
+func (q *kmodelKq) apply(changes []kchange) []kres {
+	res := make([]kres, len(changes))
+	for i, c := range changes {
+		file, open := q.files[c.ident]
+		if !open {
+			res[i] = kGone // EBADF
+			continue
+		}
+		n := kmodelKnote{file, c.filter}
+		_, has := q.knotes[n]
+		switch {
+		case c.op == kAdd:
+			q.knotes[n] = c.mode
+		case !has:
+			res[i] = kGone // ENOENT
+		case c.op == kDelete:
+			delete(q.knotes, n)
+		}
+	}
+	return res
+}
+
+// reopen closes fd, dropping its knotes, and opens file with its number.
+func (q *kmodelKq) reopen(fd uintptr, file int) {
+	for n := range q.knotes {
+		if n.file == q.files[fd] {
+			delete(q.knotes, n)
+		}
+	}
+	q.files[fd] = file
+}
+
+// TestKqueueScanAfterClose: a scan reports the end of stream of a
+// registration whose socket is closed, its number given to a new socket,
+// before the report is processed. The changes the report calls for (a
+// sentinel becoming level-triggered) must not add a filter for the new
+// socket, which the caller has not added: Add of the new socket would then
+// fail with ErrExist (its probe finds the filter), and its readiness
+// would be reported with the old key. The registration is dropped, as
+// its socket was closed.
+func TestKqueueScanAfterClose(t *testing.T) {
+	const fd, oldFile, newFile = 7, 1, 2
+	for _, os := range kqKernels {
+		tr := kmodelTraits[os]
+		q := newKmodelKq()
+		q.files[fd] = oldFile
+		r := kreg{ev: RdHup, tag: 1}
+		r.plan = kplanFor(r.ev, false, 0, tr)
+		if res := q.apply(kinstall(nil, fd, r.tag, kplan{}, r.plan, false)); slices.Contains(res, kGone) {
+			t.Fatalf("%s: add: %v", os, res)
+		}
+		k, ok := kfire(os, knoteFor(kRead, r.plan[kRead]), stPeerFIN) // taken by a scan
+		if !ok {
+			t.Fatalf("%s: a read sentinel does not fire for a FIN", os)
+		}
+		k.ident, k.tag = fd, r.tag
+		q.reopen(fd, newFile)
+
+		changes, ev := kscan(nil, fd, &r, []kev{k}, tr)
+		if ev != RdHup {
+			t.Errorf("%s: report %v, want %v", os, ev, RdHup)
+		}
+		gone := false
+		undo := kundoGone(nil, changes, q.apply(changes), func(uintptr) { gone = true })
+		q.apply(undo)
+		for n, m := range q.knotes {
+			if n.file == newFile {
+				t.Errorf("%s: changes %v left a %v %v filter on the new socket", os, changes, m, n.filter)
+			}
+		}
+		if !gone {
+			t.Errorf("%s: changes %v: the registration of the closed socket is kept", os, changes)
+		}
+	}
+}

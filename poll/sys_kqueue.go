@@ -277,7 +277,7 @@ func (s *sysPoller) add(fd uintptr, key uint64, ev Events) error {
 	p := kplanFor(ev, r.dgram, r.shut, kqTraits)
 	changes := kinstall(buf[:0], fd, r.tag, kplan{}, p, false)
 	if err := s.apply(changes, errs[:len(changes)]); err != nil {
-		s.undo(changes, errs[:len(changes)], 0)
+		s.undo(changes, errs[:len(changes)])
 		return err
 	}
 	r.plan = p
@@ -285,11 +285,11 @@ func (s *sysPoller) add(fd uintptr, key uint64, ev Events) error {
 	return nil
 }
 
-// undo deletes the filters that changes[from:] added, as errs says.
-func (s *sysPoller) undo(changes []kchange, errs []error, from int) {
+// undo deletes the filters that changes added, as errs says.
+func (s *sysPoller) undo(changes []kchange, errs []error) {
 	var buf [maxChanges]kchange
 	undo := buf[:0]
-	for i := from; i < len(changes); i++ {
+	for i := range changes {
 		if c := changes[i]; c.op == kAdd && errs[i] == nil {
 			undo = append(undo, kchange{ident: c.ident, filter: c.filter, op: kDelete, mode: c.mode})
 		}
@@ -315,11 +315,10 @@ func (s *sysPoller) modify(fd uintptr, key uint64, ev Events) error {
 	r.tag = s.nextTag() // kevents taken before the change are of the old interest: kscan drops them
 	changes := kmodify(buf[:0], fd, r, p)
 	err := s.apply(changes, errs[:len(changes)])
-	if closedErr(errs[0]) {
-		// Closed since it was registered: what was added went to the
-		// file that has the number now, if any.
-		delete(s.regs, fd)
-		s.undo(changes, errs[:len(changes)], 1)
+	if s.settle(changes, errs[:len(changes)]) {
+		// Closed since it was registered (the probe failed): what
+		// was added went to the file that has the number now, if
+		// any, and is deleted again.
 		return fs.ErrNotExist
 	}
 	if err != nil {
@@ -443,8 +442,15 @@ func (s *sysPoller) convert(events []Event, buf []unix.Kevent_t, closed *atomic.
 		}
 		s.regs[fd] = r
 	}
-	if err := s.apply(nc, nil); err != nil && !closedErr(err) {
-		// A descriptor closed meanwhile took its filters with it; any
+	var errs [len(changes)]error
+	s.apply(nc, errs[:len(nc)])
+	s.settle(nc, errs[:len(nc)])
+	for _, err := range errs[:len(nc)] {
+		if err == nil || closedErr(err) {
+			continue
+		}
+		// A descriptor closed meanwhile took its filters with it (and
+		// a probe that found it so, its registration: settle); any
 		// other failure leaves a registration unlike its plan. The
 		// events go out first (a one-shot's report is not lost), the
 		// error with the next Wait.
@@ -453,8 +459,44 @@ func (s *sysPoller) convert(events []Event, buf []unix.Kevent_t, closed *atomic.
 			return 0, woken, err
 		}
 		s.failed = err
+		break
 	}
 	return n, woken, nil
+}
+
+// settle follows the apply of a batch of changes whose errors are errs.
+// A probe that failed because its descriptor was closed (kprobe) tells
+// that the registration is no more: it is dropped, and the filters that
+// the changes after the probe added went to the file that has the number
+// now, if any, and are deleted again (kundoGone). It reports whether a
+// registration was dropped.
+func (s *sysPoller) settle(changes []kchange, errs []error) bool {
+	for i, c := range changes {
+		if c.probe && closedErr(errs[i]) {
+			s.settleGone(changes, errs)
+			return true
+		}
+	}
+	return false
+}
+
+func (s *sysPoller) settleGone(changes []kchange, errs []error) {
+	var (
+		res  [waitChunk * int(kFilters) * 2]kres
+		undo [waitChunk * int(kFilters) * 2]kchange
+	)
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			res[i] = kOK
+		case closedErr(err):
+			res[i] = kGone
+		default:
+			res[i] = kFail
+		}
+	}
+	u := kundoGone(undo[:0], changes, res[:len(changes)], func(fd uintptr) { delete(s.regs, fd) })
+	s.apply(u, nil) // best effort: the registrations are given up
 }
 
 // takeFailure returns, once, the error a previous Wait kept back.
