@@ -271,9 +271,9 @@
 // feeds the backend's decisions (kqueue_logic.go) with the kevents that a
 // model of each kernel's socket filters gives for the row's socket state;
 // the model follows XNU's filt_soread_common and filt_sowrite_common,
-// FreeBSD's and OpenBSD's filt_soread and filt_sowrite (NetBSD is taken
-// to be FreeBSD's), and TestKqueueNoSpin holds every interest and state
-// of it to the no-loop rule. "CI": TestReadiness runs the row on the
+// FreeBSD's and OpenBSD's filt_soread and filt_sowrite (NetBSD's are
+// FreeBSD's, but for listeners: filt_solisten), and TestKqueueNoSpin holds
+// every interest and state of it to the no-loop rule. "CI": TestReadiness runs the row on the
 // real kernel in the GitHub workflow's macOS and FreeBSD jobs (GitHub's
 // macOS runner, FreeBSD 14.3 in a virtual machine); until they pass, the
 // row rests on the model. (*) Pri|Out on the first Wait, Out after

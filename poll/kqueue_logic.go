@@ -2,7 +2,7 @@ package poll
 
 // The decisions of the kqueue backend, in plain Go with no system calls so
 // that they compile on every platform and are table-tested on Linux
-// (kqueue_logic_test.go) against kevents written from the kkernels' sources.
+// (kqueue_logic_test.go) against kevents written from the kernels' sources.
 // sys_kqueue.go only converts between these records and the system's
 // Kevent_t and calls kevent(2).
 //
@@ -70,8 +70,9 @@ func (m kmode) String() string {
 func (m kmode) clears() bool { return m == kClear || m == kSentinel }
 
 // sentinelLowat is the low-water mark of a sentinel filter: more bytes
-// than a socket buffer holds, and within the int32 of every kevent's data
-// on 32-bit systems.
+// than a socket buffer holds, and positive in a 32-bit field (a kevent's
+// data is 64 bits in golang.org/x/sys on every system, as kn_sdata is in
+// each kernel).
 const sentinelLowat = 1<<31 - 1
 
 // kplan is the mode of each filter of a registration.

@@ -94,10 +94,12 @@ func kfire(os kos, n knote, so ksock) (kev, bool) {
 			ok = kopenbsdRead(&k, n, so)
 		}
 	case osFreeBSD, osNetBSD:
-		switch n.filter {
-		case kWrite:
+		switch {
+		case n.filter == kWrite:
 			ok = kbsdWrite(&k, n, so)
-		case kRead:
+		case n.filter == kRead && os == osNetBSD && so.listen:
+			ok = so.conns > 0 // filt_solisten: connections only, no EV_EOF for so_error
+		case n.filter == kRead:
 			ok = kfreebsdRead(&k, n, so)
 		}
 	}
@@ -157,7 +159,8 @@ func kxnuWrite(k *kev, n knote, so ksock) bool {
 // kfreebsdRead follows FreeBSD sys/kern/uipc_socket.c filt_soread. NetBSD's
 // filt_soread (sys/kern/uipc_socket.c) has the same 4.4BSD shape for
 // sockets that are not listening: EV_EOF with so_error, so_error alone,
-// NOTE_LOWAT as given; its listeners fire for a connection to accept.
+// NOTE_LOWAT as given; its listeners have filt_solisten, which fires for
+// a connection to accept and nothing else (kfire).
 func kfreebsdRead(k *kev, n knote, so ksock) bool {
 	if so.listen {
 		if so.soError != 0 {
