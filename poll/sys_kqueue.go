@@ -172,9 +172,16 @@ const applyChunk = 16
 // error of each change in errs (if errs is not nil; it has room for every
 // change). It returns the first error.
 //
-// EINTR is not retried: kqueue(2) (FreeBSD, macOS) says that all the
-// changes were applied when kevent fails with EINTR, and applying them
-// again would fail an EV_DELETE with ENOENT.
+// Each change gets room for its receipt: FreeBSD's kqueue_kevent and
+// OpenBSD's sys_kevent end the call at a receipt (or an error) with no
+// room, the changes after it unapplied, and XNU's kevent_internal turns
+// the error into the call's. No call here waits: with receipts written no
+// scan follows (kqueue_kevent, sys_kevent, kevent_internal), and a scan
+// for no events returns at once (NetBSD kqueue_scan). So EINTR, which
+// only a scan returns, after every change was registered (FreeBSD's
+// kqueue(2) says so; XNU's and OpenBSD's sources do it), is not expected;
+// should it come, it is not retried: applying the changes again would fail
+// an EV_DELETE with ENOENT.
 func (s *sysPoller) apply(changes []kchange, errs []error) error {
 	var first error
 	set := func(i int, err error) {
@@ -392,7 +399,7 @@ func (s *sysPoller) wait(events []Event, timeout time.Duration, closed *atomic.B
 	}
 }
 
-// convert turns kevents into one Event per registration (kcombine), then
+// convert turns kevents into one Event per registration (kscan), then
 // sends in one batch what the reports change: the filters of one-shot
 // registrations that reported are disabled, and sentinels whose end of
 // stream now makes a lasting bit become level-triggered (kplanFor).
@@ -442,26 +449,35 @@ func (s *sysPoller) convert(events []Event, buf []unix.Kevent_t, closed *atomic.
 		}
 		s.regs[fd] = r
 	}
-	var errs [len(changes)]error
-	s.apply(nc, errs[:len(nc)])
-	s.settle(nc, errs[:len(nc)])
-	for _, err := range errs[:len(nc)] {
-		if err == nil || closedErr(err) {
-			continue
-		}
-		// A descriptor closed meanwhile took its filters with it (and
-		// a probe that found it so, its registration: settle); any
-		// other failure leaves a registration unlike its plan. The
-		// events go out first (a one-shot's report is not lost), the
-		// error with the next Wait.
+	if len(nc) == 0 {
+		return n, woken, nil
+	}
+	if err := s.applyScan(nc); err != nil {
+		// The events go out first (a one-shot's report is not lost),
+		// the error with the next Wait.
 		err = fmt.Errorf("kevent: %w", err)
 		if n == 0 {
 			return 0, woken, err
 		}
 		s.failed = err
-		break
 	}
 	return n, woken, nil
+}
+
+// applyScan applies the changes that a scan's reports call for. A
+// descriptor closed meanwhile took its filters with it, and a probe that
+// finds it so, its registration (settle); any other failure leaves a
+// registration unlike its plan, and the first is returned.
+func (s *sysPoller) applyScan(changes []kchange) error {
+	var errs [waitChunk * int(kFilters) * 2]error
+	s.apply(changes, errs[:len(changes)])
+	s.settle(changes, errs[:len(changes)])
+	for _, err := range errs[:len(changes)] {
+		if err != nil && !closedErr(err) {
+			return err
+		}
+	}
+	return nil
 }
 
 // settle follows the apply of a batch of changes whose errors are errs.
