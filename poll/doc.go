@@ -241,7 +241,12 @@
 // so Hup too). Edge is EV_CLEAR; Oneshot is done by the backend, which
 // disables the filters of a registration when it reports. A Modify is one
 // kevent call (EV_RECEIPT; one call per change on NetBSD, where
-// golang.org/x/sys has no EV_RECEIPT).
+// golang.org/x/sys has no EV_RECEIPT). The filters of a registration carry
+// a tag in their udata, new with each Add and Modify: kevents that a Wait
+// took before the socket was closed and its number given to a new one (or
+// before a Modify) are dropped rather than taken for the registration now
+// in place, and what the kernel still holds is queued again with the new
+// tag, as EV_ADD evaluates the filter.
 //
 // Differences from Linux:
 //
