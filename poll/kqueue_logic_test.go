@@ -738,3 +738,31 @@ func TestKqueueScanAfterClose(t *testing.T) {
 		}
 	}
 }
+
+// TestKqueueUndoGone: in a batch with the changes of several descriptors
+// (a Wait's), only what was added for a descriptor whose probe found it
+// closed is undone, and only that registration is given up.
+func TestKqueueUndoGone(t *testing.T) {
+	tr := kmodelTraits[osFreeBSD]
+	armed := kreg{ev: RdHup, tag: 1, plan: kplanFor(RdHup, false, 0, tr)}
+	fired := kreg{ev: Oneshot | In, tag: 1, plan: kplanFor(Oneshot|In, false, 0, tr)}
+	var changes []kchange
+	changes = kdisable(changes, 3, fired.tag, fired.plan)
+	changes = append(changes, kprobe(7, armed))
+	changes = kinstall(changes, 7, armed.tag, armed.plan, kplanFor(RdHup, false, kReadShut, tr), false)
+	changes = kdisable(changes, 9, fired.tag, fired.plan)
+	changes = append(changes, kprobe(11, armed))
+	changes = kinstall(changes, 11, armed.tag, armed.plan, kplanFor(RdHup, false, kReadShut, tr), false)
+	res := make([]kres, len(changes))
+	for i, c := range changes {
+		if c.ident == 7 && c.op != kAdd {
+			res[i] = kGone // closed: the add went to the file that has the number now
+		}
+	}
+	var gone []uintptr
+	undo := kundoGone(nil, changes, res, func(fd uintptr) { gone = append(gone, fd) })
+	want := []kchange{{ident: 7, filter: kRead, op: kDelete, mode: kLevel}}
+	if !slices.Equal(undo, want) || !slices.Equal(gone, []uintptr{7}) {
+		t.Errorf("changes %v, results %v: undo %v, gone %v; want %v, [7]", changes, res, undo, gone, want)
+	}
+}
