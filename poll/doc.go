@@ -241,7 +241,12 @@
 // so Hup too). Edge is EV_CLEAR; Oneshot is done by the backend, which
 // disables the filters of a registration when it reports. A Modify is one
 // kevent call (EV_RECEIPT; one call per change on NetBSD, where
-// golang.org/x/sys has no EV_RECEIPT).
+// golang.org/x/sys has no EV_RECEIPT). The filters of a registration carry
+// a tag in their udata, new with each Add and Modify: kevents that a Wait
+// took before the socket was closed and its number given to a new one (or
+// before a Modify) are dropped rather than taken for the registration now
+// in place, and what the kernel still holds is queued again with the new
+// tag, as EV_ADD evaluates the filter.
 //
 // Differences from Linux:
 //
@@ -271,9 +276,9 @@
 // feeds the backend's decisions (kqueue_logic.go) with the kevents that a
 // model of each kernel's socket filters gives for the row's socket state;
 // the model follows XNU's filt_soread_common and filt_sowrite_common,
-// FreeBSD's and OpenBSD's filt_soread and filt_sowrite (NetBSD is taken
-// to be FreeBSD's), and TestKqueueNoSpin holds every interest and state
-// of it to the no-loop rule. "CI": TestReadiness runs the row on the
+// FreeBSD's and OpenBSD's filt_soread and filt_sowrite (NetBSD's are
+// FreeBSD's, but for listeners: filt_solisten), and TestKqueueNoSpin holds
+// every interest and state of it to the no-loop rule. "CI": TestReadiness runs the row on the
 // real kernel in the GitHub workflow's macOS and FreeBSD jobs (GitHub's
 // macOS runner, FreeBSD 14.3 in a virtual machine); until they pass, the
 // row rests on the model. (*) Pri|Out on the first Wait, Out after

@@ -2,7 +2,7 @@ package poll
 
 // The decisions of the kqueue backend, in plain Go with no system calls so
 // that they compile on every platform and are table-tested on Linux
-// (kqueue_logic_test.go) against kevents written from the kkernels' sources.
+// (kqueue_logic_test.go) against kevents written from the kernels' sources.
 // sys_kqueue.go only converts between these records and the system's
 // Kevent_t and calls kevent(2).
 //
@@ -70,8 +70,9 @@ func (m kmode) String() string {
 func (m kmode) clears() bool { return m == kClear || m == kSentinel }
 
 // sentinelLowat is the low-water mark of a sentinel filter: more bytes
-// than a socket buffer holds, and within the int32 of every kevent's data
-// on 32-bit systems.
+// than a socket buffer holds, and positive in a 32-bit field (a kevent's
+// data is 64 bits in golang.org/x/sys on every system, as kn_sdata is in
+// each kernel).
 const sentinelLowat = 1<<31 - 1
 
 // kplan is the mode of each filter of a registration.
@@ -131,6 +132,7 @@ type kreg struct {
 	shut  kshut  // directions seen shut down
 	state kstate //
 	plan  kplan  // the filters in the kernel
+	tag   uint32 // the udata of its filters, new with each Add and Modify (see kscan)
 }
 
 // kev is one kevent as the backend reads it, converted from the system's
@@ -141,6 +143,7 @@ type kev struct {
 	eof    bool   // EV_EOF
 	err    uint32 // with eof: fflags, the socket error (so_error) when the filter ran; 0 without eof
 	oob    bool   // except filter, without eof: fflags has NOTE_OOB
+	tag    uint32 // udata: the tag of the registration that installed the filter
 }
 
 // kop is what one change does to a filter.
@@ -161,6 +164,8 @@ type kchange struct {
 	filter kfilter
 	op     kop
 	mode   kmode
+	tag    uint32 // udata (kreg.tag): every change but EV_DELETE stores it in the knote
+	probe  bool   // made by kprobe: failing with ENOENT, it tells that the descriptor was closed
 }
 
 // kplanFor returns the filters a registration for ev holds, for a socket
@@ -213,20 +218,22 @@ func kplanFor(ev Events, dgram bool, shut kshut, t ktraits) kplan {
 // calls f_event; XNU's f_touch, filt_sortouch, returns whether it fired),
 // so a socket that is ready is reported at once, as after EPOLL_CTL_MOD,
 // and EV_ENABLE re-arms a Oneshot that fired.
-func kinstall(dst []kchange, fd uintptr, old, new kplan, touch bool) []kchange {
+func kinstall(dst []kchange, fd uintptr, tag uint32, old, new kplan, touch bool) []kchange {
 	for f := range kFilters {
 		o, n := old[f], new[f]
+		del := kchange{ident: fd, filter: f, op: kDelete, mode: o}
+		add := kchange{ident: fd, filter: f, op: kAdd, mode: n, tag: tag}
 		switch {
 		case n == kOff:
 			if o != kOff {
-				dst = append(dst, kchange{fd, f, kDelete, o})
+				dst = append(dst, del)
 			}
 		case o == kOff:
-			dst = append(dst, kchange{fd, f, kAdd, n})
+			dst = append(dst, add)
 		case o.clears() != n.clears():
-			dst = append(dst, kchange{fd, f, kDelete, o}, kchange{fd, f, kAdd, n})
+			dst = append(dst, del, add)
 		case o != n || touch:
-			dst = append(dst, kchange{fd, f, kAdd, n})
+			dst = append(dst, add)
 		}
 	}
 	return dst
@@ -240,7 +247,7 @@ func kinstall(dst []kchange, fd uintptr, old, new kplan, touch bool) []kchange {
 // new file (see sysPoller.modify).
 func kmodify(dst []kchange, fd uintptr, r kreg, p kplan) []kchange {
 	dst = append(dst, kprobe(fd, r))
-	return kinstall(dst, fd, r.plan, p, true)
+	return kinstall(dst, fd, r.tag, r.plan, p, true)
 }
 
 // kprobe is a change that leaves the read filter of r as it is and
@@ -251,14 +258,47 @@ func kprobe(fd uintptr, r kreg) kchange {
 	if r.state == kFired {
 		op = kDisable
 	}
-	return kchange{fd, kRead, op, r.plan[kRead]}
+	return kchange{ident: fd, filter: kRead, op: op, mode: r.plan[kRead], tag: r.tag, probe: true}
+}
+
+// kres is how the kernel took one change.
+type kres uint8
+
+const (
+	kOK   kres = iota
+	kGone      // ENOENT or EBADF: no such filter, or no such descriptor
+	kFail      // any other error
+)
+
+// kundoGone appends to dst what undoes, in a batch of changes the kernel
+// took as res says, the changes of descriptors found closed: a probe
+// (kprobe) that failed with kGone tells that the descriptor of its
+// registration was closed, and the filters that the changes after it, up
+// to the next probe, added for that descriptor went to the file that has
+// the number now, if any: they are deleted. gone is called with each
+// such descriptor, whose registration is no more.
+func kundoGone(dst []kchange, changes []kchange, res []kres, gone func(fd uintptr)) []kchange {
+	for i := 0; i < len(changes); i++ {
+		p := changes[i]
+		if !p.probe || res[i] != kGone {
+			continue
+		}
+		gone(p.ident)
+		for i+1 < len(changes) && !changes[i+1].probe {
+			i++
+			if c := changes[i]; c.ident == p.ident && c.op == kAdd && res[i] == kOK {
+				dst = append(dst, kchange{ident: c.ident, filter: c.filter, op: kDelete, mode: c.mode})
+			}
+		}
+	}
+	return dst
 }
 
 // kdelete appends the deletion of every filter of a plan.
 func kdelete(dst []kchange, fd uintptr, p kplan) []kchange {
 	for f := range kFilters {
 		if p[f] != kOff {
-			dst = append(dst, kchange{fd, f, kDelete, p[f]})
+			dst = append(dst, kchange{ident: fd, filter: f, op: kDelete, mode: p[f]})
 		}
 	}
 	return dst
@@ -266,13 +306,58 @@ func kdelete(dst []kchange, fd uintptr, p kplan) []kchange {
 
 // kdisable appends the disabling of every filter of a plan (a
 // Oneshot that reported).
-func kdisable(dst []kchange, fd uintptr, p kplan) []kchange {
+func kdisable(dst []kchange, fd uintptr, tag uint32, p kplan) []kchange {
 	for f := range kFilters {
 		if p[f] != kOff {
-			dst = append(dst, kchange{fd, f, kDisable, p[f]})
+			dst = append(dst, kchange{ident: fd, filter: f, op: kDisable, mode: p[f], tag: tag})
 		}
 	}
 	return dst
+}
+
+// kscan is what the backend makes of the kevents of one descriptor from
+// one scan, for its registration r: the Events to report (0 for none,
+// kcombine) and, appended to dst, the changes the report calls for: the
+// filters of a one-shot that reported are disabled, and a sentinel whose
+// end of stream now makes a lasting bit becomes level-triggered
+// (kplanFor), after a probe (kprobe).
+//
+// Only the kevents with the tag of r are of r. The others were taken
+// from the kernel before r replaced their registration and are dropped
+// (evs is filtered in place): an Add of a new socket that got the number
+// of one closed meanwhile (its end of stream would otherwise stay with
+// the new socket for good), or a Modify (a one-shot would be spent on a
+// report of the interest before it; what is still ready is queued again
+// with the new tag, as the Modify's EV_ADD evaluates every filter).
+func kscan(dst []kchange, fd uintptr, r *kreg, evs []kev, t ktraits) ([]kchange, Events) {
+	if r.state == kFired {
+		return dst, 0 // a one-shot that reported meanwhile
+	}
+	live := evs[:0]
+	for _, k := range evs {
+		if k.tag == r.tag {
+			live = append(live, k)
+		}
+	}
+	if len(live) == 0 {
+		return dst, 0
+	}
+	ev := kcombine(r, live)
+	if ev != 0 && r.ev&Oneshot != 0 {
+		r.state = kFired
+		dst = kdisable(dst, fd, r.tag, r.plan)
+	}
+	if r.state == kArmed {
+		if p := kplanFor(r.ev, r.dgram, r.shut, t); p != r.plan {
+			// The socket may have been closed since the scan, and
+			// its number given to another: the probe tells, and
+			// the caller undoes the rest (kundoGone).
+			dst = append(dst, kprobe(fd, *r))
+			dst = kinstall(dst, fd, r.tag, r.plan, p, false)
+			r.plan = p
+		}
+	}
+	return dst, ev
 }
 
 // kcombine turns the kevents of one descriptor from one scan into the

@@ -94,10 +94,12 @@ func kfire(os kos, n knote, so ksock) (kev, bool) {
 			ok = kopenbsdRead(&k, n, so)
 		}
 	case osFreeBSD, osNetBSD:
-		switch n.filter {
-		case kWrite:
+		switch {
+		case n.filter == kWrite:
 			ok = kbsdWrite(&k, n, so)
-		case kRead:
+		case n.filter == kRead && os == osNetBSD && so.listen:
+			ok = so.conns > 0 // filt_solisten: connections only, no EV_EOF for so_error
+		case n.filter == kRead:
 			ok = kfreebsdRead(&k, n, so)
 		}
 	}
@@ -157,7 +159,8 @@ func kxnuWrite(k *kev, n knote, so ksock) bool {
 // kfreebsdRead follows FreeBSD sys/kern/uipc_socket.c filt_soread. NetBSD's
 // filt_soread (sys/kern/uipc_socket.c) has the same 4.4BSD shape for
 // sockets that are not listening: EV_EOF with so_error, so_error alone,
-// NOTE_LOWAT as given; its listeners fire for a connection to accept.
+// NOTE_LOWAT as given; its listeners have filt_solisten, which fires for
+// a connection to accept and nothing else (kfire).
 func kfreebsdRead(k *kev, n knote, so ksock) bool {
 	if so.listen {
 		if so.soError != 0 {
@@ -338,17 +341,23 @@ func newKsim(os kos, ev Events, so ksock) *ksim {
 	return s
 }
 
-// install applies the changes from the current plan to p, re-evaluating
-// every filter added.
+// install applies the changes from the current plan to p.
 func (s *ksim) install(p kplan, so ksock) {
-	for _, c := range kinstall(nil, 7, s.r.plan, p, false) {
-		if c.op == kAdd {
+	s.apply(kinstall(nil, 7, s.r.tag, s.r.plan, p, false), so)
+	s.r.plan = p
+}
+
+// apply applies changes: a filter added is evaluated at once and queued
+// if it fires; one deleted or disabled leaves the queue.
+func (s *ksim) apply(changes []kchange, so ksock) {
+	for _, c := range changes {
+		switch c.op {
+		case kAdd:
 			_, s.queued[c.filter] = kfire(s.os, knoteFor(c.filter, c.mode), so)
-		} else {
+		case kDelete, kDisable:
 			s.queued[c.filter] = false
 		}
 	}
-	s.r.plan = p
 }
 
 // scan is one Wait: the queued knotes still firing are delivered, and
@@ -375,10 +384,9 @@ func (s *ksim) scan(so ksock) (ev Events, level bool) {
 	if len(evs) == 0 {
 		return 0, false
 	}
-	ev = kcombine(&s.r, evs)
-	if p := kplanFor(s.r.ev, s.r.dgram, s.r.shut, s.t); p != s.r.plan {
-		s.install(p, so)
-	}
+	var changes []kchange
+	changes, ev = kscan(nil, 7, &s.r, evs, s.t)
+	s.apply(changes, so)
 	return ev, level
 }
 
@@ -550,7 +558,8 @@ func TestKqueuePlan(t *testing.T) {
 // changes, with EV_DELETE before EV_ADD where EV_CLEAR changes.
 func TestKqueueModifyChanges(t *testing.T) {
 	tr := kmodelTraits[osFreeBSD]
-	c := func(f kfilter, op kop, m kmode) kchange { return kchange{7, f, op, m} }
+	c := func(f kfilter, op kop, m kmode) kchange { return kchange{ident: 7, filter: f, op: op, mode: m} }
+	probe := func(op kop, m kmode) kchange { return kchange{ident: 7, filter: kRead, op: op, mode: m, probe: true} }
 	for _, tc := range []struct {
 		name     string
 		from, to Events
@@ -558,15 +567,15 @@ func TestKqueueModifyChanges(t *testing.T) {
 		want     []kchange
 	}{
 		{"same interest: re-evaluated", In | Out, In | Out, kArmed,
-			[]kchange{c(kRead, kEnable, kLevel), c(kRead, kAdd, kLevel), c(kWrite, kAdd, kLevel)}},
+			[]kchange{probe(kEnable, kLevel), c(kRead, kAdd, kLevel), c(kWrite, kAdd, kLevel)}},
 		{"one-shot that fired: probe disabled, re-enabled", Oneshot | In, Oneshot | In, kFired,
-			[]kchange{c(kRead, kDisable, kLevel), c(kRead, kAdd, kLevel), c(kWrite, kAdd, kSentinel)}},
+			[]kchange{probe(kDisable, kLevel), c(kRead, kAdd, kLevel), c(kWrite, kAdd, kSentinel)}},
 		{"In to In|Out: sentinel becomes level", In, In | Out, kArmed,
-			[]kchange{c(kRead, kEnable, kLevel), c(kRead, kAdd, kLevel), c(kWrite, kDelete, kSentinel), c(kWrite, kAdd, kLevel)}},
+			[]kchange{probe(kEnable, kLevel), c(kRead, kAdd, kLevel), c(kWrite, kDelete, kSentinel), c(kWrite, kAdd, kLevel)}},
 		{"level to edge", In | Out, Edge | In | Out, kArmed,
-			[]kchange{c(kRead, kEnable, kLevel), c(kRead, kDelete, kLevel), c(kRead, kAdd, kClear), c(kWrite, kDelete, kLevel), c(kWrite, kAdd, kClear)}},
+			[]kchange{probe(kEnable, kLevel), c(kRead, kDelete, kLevel), c(kRead, kAdd, kClear), c(kWrite, kDelete, kLevel), c(kWrite, kAdd, kClear)}},
 		{"edge to sentinel: fflags only", Edge | In, RdHup | Edge, kArmed,
-			[]kchange{c(kRead, kEnable, kClear), c(kRead, kAdd, kSentinel), c(kWrite, kAdd, kSentinel)}},
+			[]kchange{probe(kEnable, kClear), c(kRead, kAdd, kSentinel), c(kWrite, kAdd, kSentinel)}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := kreg{ev: tc.from, state: tc.state, plan: kplanFor(tc.from, false, 0, tr)}
@@ -589,12 +598,171 @@ const applyChunkPortable = 16
 // in one batch, and the next scans of the model deliver nothing.
 func TestKqueueOneshot(t *testing.T) {
 	r := kreg{ev: Oneshot | In | Out, plan: kplanFor(Oneshot|In|Out, false, 0, kmodelTraits[osXNU])}
-	got := kdisable(nil, 7, r.plan)
-	want := []kchange{{7, kRead, kDisable, kLevel}, {7, kWrite, kDisable, kLevel}}
+	got := kdisable(nil, 7, 0, r.plan)
+	want := []kchange{{ident: 7, filter: kRead, op: kDisable, mode: kLevel}, {ident: 7, filter: kWrite, op: kDisable, mode: kLevel}}
 	if !slices.Equal(got, want) {
 		t.Errorf("disable %v, want %v", got, want)
 	}
 	if d := kdelete(nil, 7, r.plan); len(d) != 2 || d[0].op != kDelete || d[0].filter != kRead {
 		t.Errorf("delete %v", d)
+	}
+}
+
+// TestKqueueStaleKevents: kevents that a scan took before their
+// registration was replaced, by a Modify or by an Add of a new socket that
+// got the number of a closed one, say nothing of the registration now in
+// place: kscan neither reports them nor records what they say. Recorded,
+// the end of stream of a reset socket would stay with the new socket for
+// good (Err, Hup and RdHup in its reports), and its one-shot would be
+// spent on it.
+func TestKqueueStaleKevents(t *testing.T) {
+	const oldTag, newTag = 1, 2
+	const ev = Oneshot | In | Out | RdHup
+	for _, os := range kqKernels {
+		tr := kmodelTraits[os]
+		r := kreg{key: 2, ev: ev, tag: newTag, plan: kplanFor(ev, false, 0, tr)}
+		var stale []kev
+		for _, f := range []kfilter{kRead, kWrite} {
+			k, ok := kfire(os, knoteFor(f, kLevel), stReset) // the old socket, reset
+			if !ok {
+				t.Fatalf("%s: the %v filter of a reset socket does not fire", os, f)
+			}
+			k.tag = oldTag
+			stale = append(stale, k)
+		}
+		changes, got := kscan(nil, 7, &r, stale, tr)
+		if got != 0 || r.shut != 0 || r.state != kArmed || len(changes) != 0 {
+			t.Errorf("%s: stale kevents %+v: report %v, shut %b, state %v, changes %v; want nothing",
+				os, stale, got, r.shut, r.state, changes)
+		}
+		k, _ := kfire(os, knoteFor(kRead, kLevel), stData) // the new socket, with data
+		k.tag = newTag
+		if _, got := kscan(nil, 7, &r, []kev{k}, tr); got != In {
+			t.Errorf("%s: the new socket's own kevent: %v, want In", os, got)
+		}
+	}
+}
+
+// kmodelKq is a kqueue as the kernels keep its knotes, for what changes
+// do to a descriptor that was closed: a knote belongs to the open file of
+// its descriptor and closing the descriptor drops it (kqueue(2);
+// FreeBSD knote_fdclose, XNU knote_fdclose), and a change finds it by
+// descriptor and filter (FreeBSD kqueue_register, XNU
+// kq_find_knote_and_kq_lock): without EV_ADD, a missing one is ENOENT.
+type kmodelKq struct {
+	files  map[uintptr]int // descriptor: open file
+	knotes map[kmodelKnote]kmode
+}
+
+type kmodelKnote struct {
+	file   int
+	filter kfilter
+}
+
+func newKmodelKq() *kmodelKq {
+	return &kmodelKq{files: map[uintptr]int{}, knotes: map[kmodelKnote]kmode{}}
+}
+
+func (q *kmodelKq) apply(changes []kchange) []kres {
+	res := make([]kres, len(changes))
+	for i, c := range changes {
+		file, open := q.files[c.ident]
+		if !open {
+			res[i] = kGone // EBADF
+			continue
+		}
+		n := kmodelKnote{file, c.filter}
+		_, has := q.knotes[n]
+		switch {
+		case c.op == kAdd:
+			q.knotes[n] = c.mode
+		case !has:
+			res[i] = kGone // ENOENT
+		case c.op == kDelete:
+			delete(q.knotes, n)
+		}
+	}
+	return res
+}
+
+// reopen closes fd, dropping its knotes, and opens file with its number.
+func (q *kmodelKq) reopen(fd uintptr, file int) {
+	for n := range q.knotes {
+		if n.file == q.files[fd] {
+			delete(q.knotes, n)
+		}
+	}
+	q.files[fd] = file
+}
+
+// TestKqueueScanAfterClose: a scan reports the end of stream of a
+// registration whose socket is closed, its number given to a new socket,
+// before the report is processed. The changes the report calls for (a
+// sentinel becoming level-triggered) must not add a filter for the new
+// socket, which the caller has not added: Add of the new socket would then
+// fail with ErrExist (its probe finds the filter), and its readiness
+// would be reported with the old key. The registration is dropped, as
+// its socket was closed.
+func TestKqueueScanAfterClose(t *testing.T) {
+	const fd, oldFile, newFile = 7, 1, 2
+	for _, os := range kqKernels {
+		tr := kmodelTraits[os]
+		q := newKmodelKq()
+		q.files[fd] = oldFile
+		r := kreg{ev: RdHup, tag: 1}
+		r.plan = kplanFor(r.ev, false, 0, tr)
+		if res := q.apply(kinstall(nil, fd, r.tag, kplan{}, r.plan, false)); slices.Contains(res, kGone) {
+			t.Fatalf("%s: add: %v", os, res)
+		}
+		k, ok := kfire(os, knoteFor(kRead, r.plan[kRead]), stPeerFIN) // taken by a scan
+		if !ok {
+			t.Fatalf("%s: a read sentinel does not fire for a FIN", os)
+		}
+		k.ident, k.tag = fd, r.tag
+		q.reopen(fd, newFile)
+
+		changes, ev := kscan(nil, fd, &r, []kev{k}, tr)
+		if ev != RdHup {
+			t.Errorf("%s: report %v, want %v", os, ev, RdHup)
+		}
+		gone := false
+		undo := kundoGone(nil, changes, q.apply(changes), func(uintptr) { gone = true })
+		q.apply(undo)
+		for n, m := range q.knotes {
+			if n.file == newFile {
+				t.Errorf("%s: changes %v left a %v %v filter on the new socket", os, changes, m, n.filter)
+			}
+		}
+		if !gone {
+			t.Errorf("%s: changes %v: the registration of the closed socket is kept", os, changes)
+		}
+	}
+}
+
+// TestKqueueUndoGone: in a batch with the changes of several descriptors
+// (a Wait's), only what was added for a descriptor whose probe found it
+// closed is undone, and only that registration is given up.
+func TestKqueueUndoGone(t *testing.T) {
+	tr := kmodelTraits[osFreeBSD]
+	armed := kreg{ev: RdHup, tag: 1, plan: kplanFor(RdHup, false, 0, tr)}
+	fired := kreg{ev: Oneshot | In, tag: 1, plan: kplanFor(Oneshot|In, false, 0, tr)}
+	var changes []kchange
+	changes = kdisable(changes, 3, fired.tag, fired.plan)
+	changes = append(changes, kprobe(7, armed))
+	changes = kinstall(changes, 7, armed.tag, armed.plan, kplanFor(RdHup, false, kReadShut, tr), false)
+	changes = kdisable(changes, 9, fired.tag, fired.plan)
+	changes = append(changes, kprobe(11, armed))
+	changes = kinstall(changes, 11, armed.tag, armed.plan, kplanFor(RdHup, false, kReadShut, tr), false)
+	res := make([]kres, len(changes))
+	for i, c := range changes {
+		if c.ident == 7 && c.op != kAdd {
+			res[i] = kGone // closed: the add went to the file that has the number now
+		}
+	}
+	var gone []uintptr
+	undo := kundoGone(nil, changes, res, func(fd uintptr) { gone = append(gone, fd) })
+	want := []kchange{{ident: 7, filter: kRead, op: kDelete, mode: kLevel}}
+	if !slices.Equal(undo, want) || !slices.Equal(gone, []uintptr{7}) {
+		t.Errorf("changes %v, results %v: undo %v, gone %v; want %v, [7]", changes, res, undo, gone, want)
 	}
 }

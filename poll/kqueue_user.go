@@ -28,7 +28,7 @@ func userEvent(kq, flags int, fflags uint32) error {
 	var k [1]unix.Kevent_t
 	unix.SetKevent(&k[0], wakeIdent, unix.EVFILT_USER, flags)
 	k[0].Fflags = fflags
-	// Not retried on EINTR: the change was applied (kqueue(2)).
+	// Not retried on EINTR: the change was applied (see apply).
 	if _, err := unix.Kevent(kq, k[:], nil, nil); err != nil && err != unix.EINTR {
 		return err
 	}

@@ -125,6 +125,13 @@ func TestKeventConversion(t *testing.T) {
 		t.Errorf("level delete: %+v", k)
 	}
 
+	for _, tag := range []uint32{1, 2, uint32(len(kqTags) - 1)} {
+		k = toKevent(kchange{ident: 9, filter: kRead, op: kAdd, mode: kLevel, tag: tag})
+		if e, ok := fromKevent(&k); !ok || e.tag != tag {
+			t.Errorf("tag %d: udata %v gives %+v", tag, k.Udata, e)
+		}
+	}
+
 	var in unix.Kevent_t
 	unix.SetKevent(&in, 9, unix.EVFILT_WRITE, unix.EV_EOF)
 	in.Fflags = uint32(unix.ECONNRESET)

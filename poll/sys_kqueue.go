@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -31,7 +32,52 @@ type sysPoller struct {
 
 	mu     sync.Mutex
 	regs   map[uintptr]kreg
-	failed error // a change made by a Wait that reported events failed: the next Wait returns it
+	tags   uint32 // the last tag given to a registration (kreg.tag)
+	failed error  // a change made by a Wait that reported events failed: the next Wait returns it
+}
+
+// kqTags gives tags their udata where a kevent's udata is a pointer
+// (macOS, FreeBSD, OpenBSD): the address of one of its bytes, which the
+// garbage collector does not manage (an integer in a pointer field could
+// look like a pointer into its heap). NetBSD's udata is an integer.
+var kqTags [1 << 16]byte
+
+// nextTag returns a tag for a registration being added or modified:
+// 1 to len(kqTags)-1, in turn. Two tags of one descriptor are equal only
+// if that many Adds and Modifies come between a scan and its processing.
+func (s *sysPoller) nextTag() uint32 {
+	s.tags = s.tags%(uint32(len(kqTags))-1) + 1
+	return s.tags
+}
+
+// setTag stores tag in the udata of k.
+func setTag(k *unix.Kevent_t, tag uint32) {
+	switch u := any(&k.Udata).(type) {
+	case **byte:
+		*u = &kqTags[tag%uint32(len(kqTags))]
+	case *int64:
+		*u = int64(tag)
+	case *int32:
+		*u = int32(tag)
+	}
+}
+
+// tagOf returns the tag in the udata of k; 0 (no registration's) for a
+// udata that is not one.
+func tagOf(k *unix.Kevent_t) uint32 {
+	switch u := any(k.Udata).(type) {
+	case *byte:
+		i := uintptr(unsafe.Pointer(u)) - uintptr(unsafe.Pointer(&kqTags[0]))
+		if u == nil || i >= uintptr(len(kqTags)) {
+			return 0
+		}
+		return uint32(i)
+	case int64:
+		return uint32(u)
+	case int32:
+		return uint32(u)
+	}
+	return 0
 }
 
 func (s *sysPoller) init(options) error {
@@ -90,6 +136,7 @@ func toKevent(c kchange) unix.Kevent_t {
 	unix.SetKevent(&k, int(c.ident), filter, flags)
 	k.Fflags = fflags
 	k.Data = data
+	setTag(&k, c.tag)
 	return k
 }
 
@@ -107,6 +154,7 @@ func fromKevent(k *unix.Kevent_t) (e kev, ok bool) {
 		return e, false
 	}
 	e.ident = uintptr(k.Ident)
+	e.tag = tagOf(k)
 	e.eof = int(k.Flags)&unix.EV_EOF != 0
 	if e.eof {
 		e.err = k.Fflags // so_error, assigned over NOTE_OOB on XNU's except filter
@@ -124,9 +172,16 @@ const applyChunk = 16
 // error of each change in errs (if errs is not nil; it has room for every
 // change). It returns the first error.
 //
-// EINTR is not retried: kqueue(2) (FreeBSD, macOS) says that all the
-// changes were applied when kevent fails with EINTR, and applying them
-// again would fail an EV_DELETE with ENOENT.
+// Each change gets room for its receipt: FreeBSD's kqueue_kevent and
+// OpenBSD's sys_kevent end the call at a receipt (or an error) with no
+// room, the changes after it unapplied, and XNU's kevent_internal turns
+// the error into the call's. No call here waits: with receipts written no
+// scan follows (kqueue_kevent, sys_kevent, kevent_internal), and a scan
+// for no events returns at once (NetBSD kqueue_scan). So EINTR, which
+// only a scan returns, after every change was registered (FreeBSD's
+// kqueue(2) says so; XNU's and OpenBSD's sources do it), is not expected;
+// should it come, it is not retried: applying the changes again would fail
+// an EV_DELETE with ENOENT.
 func (s *sysPoller) apply(changes []kchange, errs []error) error {
 	var first error
 	set := func(i int, err error) {
@@ -222,14 +277,14 @@ func (s *sysPoller) add(fd uintptr, key uint64, ev Events) error {
 		}
 		delete(s.regs, fd)
 	}
-	r := kreg{key: key, ev: ev}
+	r := kreg{key: key, ev: ev, tag: s.nextTag()}
 	if ev&WrBand != 0 {
 		r.dgram = isDgram(fd)
 	}
 	p := kplanFor(ev, r.dgram, r.shut, kqTraits)
-	changes := kinstall(buf[:0], fd, kplan{}, p, false)
+	changes := kinstall(buf[:0], fd, r.tag, kplan{}, p, false)
 	if err := s.apply(changes, errs[:len(changes)]); err != nil {
-		s.undo(changes, errs[:len(changes)], 0)
+		s.undo(changes, errs[:len(changes)])
 		return err
 	}
 	r.plan = p
@@ -237,13 +292,13 @@ func (s *sysPoller) add(fd uintptr, key uint64, ev Events) error {
 	return nil
 }
 
-// undo deletes the filters that changes[from:] added, as errs says.
-func (s *sysPoller) undo(changes []kchange, errs []error, from int) {
+// undo deletes the filters that changes added, as errs says.
+func (s *sysPoller) undo(changes []kchange, errs []error) {
 	var buf [maxChanges]kchange
 	undo := buf[:0]
-	for i := from; i < len(changes); i++ {
+	for i := range changes {
 		if c := changes[i]; c.op == kAdd && errs[i] == nil {
-			undo = append(undo, kchange{c.ident, c.filter, kDelete, c.mode})
+			undo = append(undo, kchange{ident: c.ident, filter: c.filter, op: kDelete, mode: c.mode})
 		}
 	}
 	s.apply(undo, nil) // best effort: the registration is given up
@@ -264,13 +319,13 @@ func (s *sysPoller) modify(fd uintptr, key uint64, ev Events) error {
 		buf  [maxChanges]kchange
 		errs [maxChanges]error
 	)
+	r.tag = s.nextTag() // kevents taken before the change are of the old interest: kscan drops them
 	changes := kmodify(buf[:0], fd, r, p)
 	err := s.apply(changes, errs[:len(changes)])
-	if closedErr(errs[0]) {
-		// Closed since it was registered: what was added went to the
-		// file that has the number now, if any.
-		delete(s.regs, fd)
-		s.undo(changes, errs[:len(changes)], 1)
+	if s.settle(changes, errs[:len(changes)]) {
+		// Closed since it was registered (the probe failed): what
+		// was added went to the file that has the number now, if
+		// any, and is deleted again.
 		return fs.ErrNotExist
 	}
 	if err != nil {
@@ -344,7 +399,7 @@ func (s *sysPoller) wait(events []Event, timeout time.Duration, closed *atomic.B
 	}
 }
 
-// convert turns kevents into one Event per registration (kcombine), then
+// convert turns kevents into one Event per registration (kscan), then
 // sends in one batch what the reports change: the filters of one-shot
 // registrations that reported are disabled, and sentinels whose end of
 // stream now makes a lasting bit become level-triggered (kplanFor).
@@ -383,30 +438,23 @@ func (s *sysPoller) convert(events []Event, buf []unix.Kevent_t, closed *atomic.
 		group := ks[i:j]
 		i = j
 		r, ok := s.regs[fd]
-		if !ok || r.state == kFired {
-			continue // deleted, or a one-shot that reported meanwhile
+		if !ok {
+			continue // deleted meanwhile
 		}
-		if ev := kcombine(&r, group); ev != 0 {
+		var ev Events
+		nc, ev = kscan(nc, fd, &r, group, kqTraits)
+		if ev != 0 {
 			events[n] = Event{Events: ev, Key: r.key}
 			n++
-			if r.ev&Oneshot != 0 {
-				r.state = kFired
-				nc = kdisable(nc, fd, r.plan)
-			}
-		}
-		if r.state == kArmed {
-			if p := kplanFor(r.ev, r.dgram, r.shut, kqTraits); p != r.plan {
-				nc = kinstall(nc, fd, r.plan, p, false)
-				r.plan = p
-			}
 		}
 		s.regs[fd] = r
 	}
-	if err := s.apply(nc, nil); err != nil && !closedErr(err) {
-		// A descriptor closed meanwhile took its filters with it; any
-		// other failure leaves a registration unlike its plan. The
-		// events go out first (a one-shot's report is not lost), the
-		// error with the next Wait.
+	if len(nc) == 0 {
+		return n, woken, nil
+	}
+	if err := s.applyScan(nc); err != nil {
+		// The events go out first (a one-shot's report is not lost),
+		// the error with the next Wait.
 		err = fmt.Errorf("kevent: %w", err)
 		if n == 0 {
 			return 0, woken, err
@@ -414,6 +462,57 @@ func (s *sysPoller) convert(events []Event, buf []unix.Kevent_t, closed *atomic.
 		s.failed = err
 	}
 	return n, woken, nil
+}
+
+// applyScan applies the changes that a scan's reports call for. A
+// descriptor closed meanwhile took its filters with it, and a probe that
+// finds it so, its registration (settle); any other failure leaves a
+// registration unlike its plan, and the first is returned.
+func (s *sysPoller) applyScan(changes []kchange) error {
+	var errs [waitChunk * int(kFilters) * 2]error
+	s.apply(changes, errs[:len(changes)])
+	s.settle(changes, errs[:len(changes)])
+	for _, err := range errs[:len(changes)] {
+		if err != nil && !closedErr(err) {
+			return err
+		}
+	}
+	return nil
+}
+
+// settle follows the apply of a batch of changes whose errors are errs.
+// A probe that failed because its descriptor was closed (kprobe) tells
+// that the registration is no more: it is dropped, and the filters that
+// the changes after the probe added went to the file that has the number
+// now, if any, and are deleted again (kundoGone). It reports whether a
+// registration was dropped.
+func (s *sysPoller) settle(changes []kchange, errs []error) bool {
+	for i, c := range changes {
+		if c.probe && closedErr(errs[i]) {
+			s.settleGone(changes, errs)
+			return true
+		}
+	}
+	return false
+}
+
+func (s *sysPoller) settleGone(changes []kchange, errs []error) {
+	var (
+		res  [waitChunk * int(kFilters) * 2]kres
+		undo [waitChunk * int(kFilters) * 2]kchange
+	)
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			res[i] = kOK
+		case closedErr(err):
+			res[i] = kGone
+		default:
+			res[i] = kFail
+		}
+	}
+	u := kundoGone(undo[:0], changes, res[:len(changes)], func(fd uintptr) { delete(s.regs, fd) })
+	s.apply(u, nil) // best effort: the registrations are given up
 }
 
 // takeFailure returns, once, the error a previous Wait kept back.
