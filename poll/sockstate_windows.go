@@ -61,7 +61,7 @@ func (s *sockState) wanted() afd.Events {
 	if s.disabled {
 		return 0
 	}
-	return afdInterest(s.interest) &^ s.consumed
+	return afdInterest(s.interest, s.datagram) &^ s.consumed
 }
 
 // covered reports whether the readiness polls in flight ask for all that

@@ -587,6 +587,7 @@ func (p *sysPoller) wait(events []Event, timeout time.Duration, closed *atomic.B
 	p.yield()
 	buf := entryPool.Get().(*[entryBatch]iocp.Entry)
 	defer entryPool.Put(buf)
+	rounds := 0 // flushes repeated for a repoll
 	for {
 		p.mu.Lock()
 		taken := 0
@@ -615,13 +616,19 @@ func (p *sysPoller) wait(events []Event, timeout time.Duration, closed *atomic.B
 			p.mu.Unlock()
 			return n, nil
 		}
+		// repoll: a group still waits for its poll (one completed inline
+		// during the flush, and queued its group again). Blocking now
+		// would leave its members unpolled, and the Wait deaf to them
+		// until something else came: take in what the port holds
+		// without waiting, and flush again.
+		repoll := len(p.updateq) > 0
 		// Counted before the lock is released: a call that queues a group
 		// from now on posts a flush packet.
 		p.blocked++
 		p.mu.Unlock()
 		t := timeout
 		switch {
-		case n > 0:
+		case n > 0 || repoll:
 			t = 0 // take what else is queued, without waiting
 		case timeout > 0:
 			if t = time.Until(deadline); t < 0 {
@@ -643,11 +650,26 @@ func (p *sysPoller) wait(events []Event, timeout time.Duration, closed *atomic.B
 		if n > 0 || woken || closed.Load() {
 			return n, nil
 		}
+		if repoll {
+			rounds++
+			if (timeout == 0 && rounds > maxRepoll) || (timeout > 0 && !time.Now().Before(deadline)) {
+				return 0, nil
+			}
+			continue
+		}
 		if m == 0 && t >= 0 && (timeout == 0 || !time.Now().Before(deadline)) {
 			return 0, nil
 		}
 	}
 }
+
+// maxRepoll bounds the flushes a Wait with a zero timeout repeats for
+// groups whose polls completed inline with nothing to deliver (see
+// repoll in wait); the others repeat them until their deadline. With the
+// interest asked of the driver the exact inverse of what is reported
+// (afdInterest), a poll that completes inline has something to deliver,
+// so one more flush is the most any Wait should need.
+const maxRepoll = 4
 
 // yieldEvery is how often Waits pass through the Go scheduler (see
 // yield): within the scheduler's time slice of 10 ms, with room for the
