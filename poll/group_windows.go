@@ -41,7 +41,7 @@ const groupSize = 32
 // promises no such close, does without: the group's poll, which asks for
 // LOCAL_CLOSE for every member it names, sees the closes it can.
 type group struct {
-	dev     *afd.Device
+	dev     device
 	members []*sockState
 	// lingering are dropped members whose own polls are still pending
 	// and not cancelled (see drop).
@@ -103,6 +103,8 @@ func (g *group) pendingReady() bool {
 type groups struct {
 	all  []*group
 	free []*group // groups with room, most recently freed last
+	// wrap, if set, wraps each device opened: tests inject failures.
+	wrap func(*afd.Device) device
 }
 
 // get returns a group with room for one more socket.
@@ -127,7 +129,11 @@ func (gs *groups) get(port *iocp.Port) (*group, error) {
 		dev.Close()
 		return nil, err
 	}
-	g := &group{dev: dev, members: make([]*sockState, 0, groupSize)}
+	var d device = dev
+	if gs.wrap != nil {
+		d = gs.wrap(dev)
+	}
+	g := &group{dev: d, members: make([]*sockState, 0, groupSize)}
 	gs.all = append(gs.all, g)
 	gs.free = append(gs.free, g)
 	return g, nil

@@ -13,7 +13,8 @@ import "github.com/goafd/afd"
 // pollSolo submits the one-handle poll of s for what it wants, or, if
 // one is pending that does not cover it, cancels that one: its completion
 // queues the group, whose flush polls s again. A poll the driver refuses
-// drops s: the handle is no longer a socket, as if closed.
+// drops s if the handle is no longer a socket, as if closed; any other
+// failure is reported as Err (see sockFailed).
 func (p *sysPoller) pollSolo(s *sockState) {
 	if s.soloPending {
 		s.cancelSolo()
@@ -27,7 +28,7 @@ func (p *sysPoller) pollSolo(s *sockState) {
 	s.solo.Set(0, s.base, want)
 	done, err := s.g.dev.Poll(s.solo)
 	if err != nil {
-		p.drop(s)
+		p.sockFailed(s, err)
 		return
 	}
 	s.soloPending, s.soloPolling = true, want
@@ -59,10 +60,12 @@ func (p *sysPoller) completeSolo(s *sockState) {
 	switch {
 	case st == afd.StatusCancelled:
 		// Cancelled to change what it asks for.
-	case st.IsError():
+	case closedSocket(st):
 		// The handle is no longer a socket the driver knows.
 		p.drop(s)
 		return
+	case st.IsError():
+		p.report(s, Err)
 	default:
 		var fired afd.Events
 		if ready := s.solo.Ready(); len(ready) > 0 {

@@ -48,6 +48,7 @@ type sysPoller struct {
 	inflight int          // polls whose completion has not been dequeued
 	blocked  int          // Waits blocked on the port
 	woken    bool         // a wake-up was dequeued and not yet returned
+	failure  error        // a failure of a group's poll for the next Wait to return
 	closing  bool         // close is taking in the last completions
 
 	handles      map[windows.Handle]*handleWait // AddHandle registrations
@@ -283,8 +284,11 @@ func (p *sysPoller) check(g *group) {
 // wants events, and cancels the members' own polls in flight: the group's
 // poll takes them in. A poll that completes at once (a member is ready) is
 // processed at once: the devices skip the port on success, so no packet
-// will come for it.
-func (p *sysPoller) submitReady(g *group) {
+// will come for it. A poll the driver refuses because a member is no
+// longer a socket has the members checked (see check) and is submitted
+// again; one it refuses otherwise, or again once checked, fails the next
+// Wait, and is submitted again by the one after.
+func (p *sysPoller) submitReady(g *group, checked bool) {
 	gp := p.polls.get(g)
 	for _, s := range g.members {
 		w := s.wanted()
@@ -303,12 +307,17 @@ func (p *sysPoller) submitReady(g *group) {
 	}
 	done, err := g.dev.Poll(gp.req)
 	if err != nil {
-		// A member is not a socket any more: the next flush finds it.
 		for _, s := range gp.socks {
 			s.inPoll = false
 		}
+		n := len(gp.socks)
 		p.polls.put(gp)
-		g.suspect = true
+		if closedSocket(err) && !checked {
+			// A member is not a socket any more: the next flush finds it.
+			g.suspect = true
+		} else {
+			p.fail(fmt.Errorf("poll of %d sockets: %w", n, err))
+		}
 		p.queueGroup(g)
 		return
 	}
@@ -335,9 +344,11 @@ func (p *sysPoller) completeReady(gp *groupPoll) {
 	switch {
 	case st == afd.StatusCancelled:
 		// By Close, or by regroup: the group is polled again below.
-	case st.IsError():
+	case closedSocket(st):
 		// A member is no longer a socket the driver knows.
 		g.suspect = true
+	case st.IsError():
+		p.fail(fmt.Errorf("poll of %d sockets completed: %w", len(gp.socks), st))
 	default:
 		hint := 0
 		for _, e := range gp.req.Ready() {
@@ -371,12 +382,16 @@ func (p *sysPoller) completeWatch(s *sockState) {
 		p.settle(s)
 		return
 	}
-	if st == afd.StatusCancelled || st.IsError() {
+	if st == afd.StatusCancelled || closedSocket(st) {
 		p.drop(s)
 		return
 	}
 	var fired afd.Events
-	if ready := s.watch.Ready(); len(ready) > 0 {
+	if st.IsError() {
+		// Not a closed socket: the caller hears of it, and the watch
+		// starts again.
+		p.report(s, Err)
+	} else if ready := s.watch.Ready(); len(ready) > 0 {
 		fired = ready[0].Events
 	}
 	if !p.fired(s, fired) {
@@ -386,7 +401,7 @@ func (p *sysPoller) completeWatch(s *sockState) {
 	done, err := s.g.dev.Poll(s.watch)
 	switch {
 	case err != nil:
-		p.drop(s)
+		p.sockFailed(s, err)
 	case done:
 		p.completeWatch(s)
 	default:
@@ -405,17 +420,54 @@ func (p *sysPoller) fired(s *sockState, fired afd.Events) bool {
 	if s.disabled {
 		return true
 	}
-	if ev := reported(epollEvents(fired, s.datagram), s.interest); ev != 0 {
-		s.ready |= ev
-		if !s.inReady {
-			s.inReady = true
-			p.readyq = append(p.readyq, s)
-		}
-		if s.interest&Edge != 0 {
-			s.consumed |= afdConsumed(fired)
-		}
+	if p.report(s, epollEvents(fired, s.datagram)) && s.interest&Edge != 0 {
+		s.consumed |= afdConsumed(fired)
 	}
 	return true
+}
+
+// report adds the readiness ev, masked with the interest of s, to what
+// the next Wait delivers for s. It reports whether anything was left.
+func (p *sysPoller) report(s *sockState, ev Events) bool {
+	if s.disabled {
+		return false
+	}
+	ev = reported(ev, s.interest)
+	if ev == 0 {
+		return false
+	}
+	s.ready |= ev
+	if !s.inReady {
+		s.inReady = true
+		p.readyq = append(p.readyq, s)
+	}
+	return true
+}
+
+// sockFailed handles a failure of a poll of the socket's own (its watch
+// or its one-handle poll): a socket that is no longer one is dropped,
+// and any other failure is reported as Err on its next event.
+func (p *sysPoller) sockFailed(s *sockState, err error) {
+	if closedSocket(err) {
+		p.drop(s)
+		return
+	}
+	p.report(s, Err)
+}
+
+// fail records a failure of a group's poll for the next Wait to return
+// (the first, when several come before it).
+func (p *sysPoller) fail(err error) {
+	if p.failure == nil {
+		p.failure = err
+	}
+}
+
+// takeFailure returns the recorded failure, if any, and forgets it.
+func (p *sysPoller) takeFailure() error {
+	err := p.failure
+	p.failure = nil
+	return err
 }
 
 func (p *sysPoller) queueGroup(g *group) {
@@ -434,11 +486,12 @@ func (p *sysPoller) refresh(g *group) {
 		p.queueGroup(g)
 		return
 	}
-	if g.suspect {
+	checked := g.suspect
+	if checked {
 		p.check(g)
 	}
 	if g.ready == nil {
-		p.submitReady(g)
+		p.submitReady(g, checked)
 		return
 	}
 	// Backwards: pollSolo may drop a member, which moves the last member
@@ -616,6 +669,12 @@ func (p *sysPoller) wait(events []Event, timeout time.Duration, closed *atomic.B
 			p.mu.Unlock()
 			return n, nil
 		}
+		if n == 0 && p.failure != nil {
+			// Events first: a failure waits for a Wait with none.
+			err := p.takeFailure()
+			p.mu.Unlock()
+			return 0, err
+		}
 		// repoll: a group still waits for its poll (one completed inline
 		// during the flush, and queued its group again). Blocking now
 		// would leave its members unpolled, and the Wait deaf to them
@@ -646,9 +705,13 @@ func (p *sysPoller) wait(events []Event, timeout time.Duration, closed *atomic.B
 		n += p.deliver(events[n:])
 		woken = p.woken
 		p.woken = false
+		var failure error
+		if n == 0 {
+			failure = p.takeFailure()
+		}
 		p.mu.Unlock()
-		if n > 0 || woken || closed.Load() {
-			return n, nil
+		if n > 0 || woken || closed.Load() || failure != nil {
+			return n, failure
 		}
 		if repoll {
 			rounds++
