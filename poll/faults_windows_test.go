@@ -29,8 +29,12 @@ type fault struct {
 	match  func(r *afd.Request) bool
 	status afd.Status
 	later  bool // complete with status instead of refusing the poll
-	times  int  // how many more polls to fail; <0: all
-	hits   int
+	// claimDone submits the poll and, if the driver leaves it pending,
+	// says it was answered at once: as the driver does for an answer with
+	// a warning status, whose packet follows all the same.
+	claimDone bool
+	times     int // how many more polls to fail; <0: all
+	hits      int
 }
 
 func (d *faultyDevice) Poll(r *afd.Request) (bool, error) {
@@ -44,6 +48,10 @@ func (d *faultyDevice) Poll(r *afd.Request) (bool, error) {
 	d.mu.Unlock()
 	if !hit {
 		return d.Device.Poll(r)
+	}
+	if f.claimDone {
+		done, err := d.Device.Poll(r)
+		return done || err == nil, err
 	}
 	if !f.later {
 		return false, f.status
@@ -196,3 +204,46 @@ func watchOf(t *testing.T) *afd.Request {
 	r.Set(0, 0, afd.LocalClose)
 	return r
 }
+
+// TestInlineWarningNotFinal: a poll the driver answers at once but whose
+// packet still follows (a warning status, such as STATUS_HANDLES_CLOSED
+// from Wine) stays in flight until its packet is dequeued: its request is
+// neither reused nor resubmitted before, and what the packet brings is
+// processed.
+func TestInlineWarningNotFinal(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		match func(*afd.Request) bool
+	}{
+		{"group poll", groupPollReq},
+		{"own poll", soloReq},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := newPoller(t)
+			setFault := faulty(p)
+			h, addr := udp(t, sock.UDP4)
+			f := &fault{match: tc.match, claimDone: true, times: 1}
+			if tc.match(groupPollOf()) {
+				setFault(f)
+			}
+			add(t, p, h, 1, In)
+			if f.hits == 0 {
+				quiet(t, p, anyKey)
+				setFault(f)
+				modify(t, p, h, 1, In|Pri)
+			}
+			quiet(t, p, anyKey)
+			if f.hits != 1 {
+				t.Fatalf("the fault hit %d polls, want 1", f.hits)
+			}
+			from, _ := udp(t, sock.UDP4)
+			if err := sock.SendTo(from, []byte("x"), addr); err != nil {
+				t.Fatal(err)
+			}
+			expect(t, p, 1, In)
+		})
+	}
+}
+
+// groupPollOf returns a request with room for a group, for matching.
+func groupPollOf() *afd.Request { return afd.NewRequest(groupSize) }

@@ -30,7 +30,7 @@ func testGroupPolls(t *testing.T, p *Poller, perSocket int) {
 	}
 	quiet(t, p, anyKey)
 	p.sys.mu.Lock()
-	inflight, groups := p.sys.inflight, len(p.sys.groups.all)
+	inflight, groups := len(p.sys.inflight), len(p.sys.groups.all)
 	p.sys.mu.Unlock()
 	if want := perSocket*n + 2; groups != 2 || inflight != want {
 		t.Fatalf("%d sockets in %d groups: %d polls pending, want %d", n, groups, inflight, want)
@@ -67,7 +67,7 @@ func lingering(p *Poller) (lingering, inflight int) {
 	for _, g := range p.sys.groups.all {
 		lingering += len(g.lingering)
 	}
-	return lingering, p.sys.inflight
+	return lingering, len(p.sys.inflight)
 }
 
 // TestDeleteThenClose: Delete cancels nothing; closing the socket

@@ -26,7 +26,7 @@ func (p *sysPoller) pollSolo(s *sockState) {
 	}
 	want := s.wanted()
 	s.solo.Set(0, s.base, want)
-	done, err := s.g.dev.Poll(s.solo)
+	done, err := p.submit(s.g.dev, s.solo)
 	if err != nil {
 		p.sockFailed(s, err)
 		return
@@ -34,9 +34,7 @@ func (p *sysPoller) pollSolo(s *sockState) {
 	s.soloPending, s.soloPolling = true, want
 	if done {
 		p.completeSolo(s)
-		return
 	}
-	p.inflight++
 }
 
 // cancelSolo cancels the one-handle poll of s if it is pending and not

@@ -45,7 +45,7 @@ type sysPoller struct {
 	readyq   []*sockState // readiness to deliver, in the order it was found
 	updateq  []*group     // groups whose polls must be submitted or changed
 	flushq   []*group     // the update list being flushed: swapped with updateq
-	inflight int          // polls whose completion has not been dequeued
+	inflight inFlight     // polls whose completion has not been dequeued
 	blocked  int          // Waits blocked on the port
 	woken    bool         // a wake-up was dequeued and not yet returned
 	failure  error        // a failure of a group's poll for the next Wait to return
@@ -67,6 +67,7 @@ func (p *sysPoller) init(o options) error {
 	p.port = port
 	p.watchCloses = !o.deleteBeforeClose
 	p.socks = make(map[uintptr]*sockState)
+	p.inflight = make(inFlight)
 	return nil
 }
 
@@ -127,7 +128,7 @@ func (p *sysPoller) startWatch(s *sockState) error {
 	s.watch = afd.NewRequest(1)
 	s.watch.Context = s
 	s.watch.Set(0, s.base, afd.LocalClose)
-	done, err := s.g.dev.Poll(s.watch)
+	done, err := p.submit(s.g.dev, s.watch)
 	switch {
 	case err != nil:
 		return err
@@ -135,7 +136,6 @@ func (p *sysPoller) startWatch(s *sockState) error {
 		p.completeWatch(s)
 	default:
 		s.watching = true
-		p.inflight++
 	}
 	return nil
 }
@@ -305,7 +305,7 @@ func (p *sysPoller) submitReady(g *group, checked bool) {
 		p.polls.put(gp)
 		return
 	}
-	done, err := g.dev.Poll(gp.req)
+	done, err := p.submit(g.dev, gp.req)
 	if err != nil {
 		for _, s := range gp.socks {
 			s.inPoll = false
@@ -324,9 +324,7 @@ func (p *sysPoller) submitReady(g *group, checked bool) {
 	g.ready = gp
 	if done {
 		p.completeReady(gp)
-		return
 	}
-	p.inflight++
 }
 
 // completeReady processes the outcome of a readiness poll, dequeued or
@@ -398,7 +396,7 @@ func (p *sysPoller) completeWatch(s *sockState) {
 		return
 	}
 	p.queueGroup(s.g)
-	done, err := s.g.dev.Poll(s.watch)
+	done, err := p.submit(s.g.dev, s.watch)
 	switch {
 	case err != nil:
 		p.sockFailed(s, err)
@@ -406,7 +404,6 @@ func (p *sysPoller) completeWatch(s *sockState) {
 		p.completeWatch(s)
 	default:
 		s.watching = true
-		p.inflight++
 	}
 }
 
@@ -596,8 +593,10 @@ func (p *sysPoller) process(entries []iocp.Entry, closed *atomic.Bool) {
 		case keyHandle:
 			p.handleFired(e.Bytes)
 		case keyAFD:
-			p.inflight--
 			r := afd.RequestOf(e.Overlapped)
+			if !p.dequeued(r) {
+				break
+			}
 			switch c := r.Context.(type) {
 			case *groupPoll:
 				p.completeReady(c)
@@ -617,7 +616,7 @@ func (p *sysPoller) process(entries []iocp.Entry, closed *atomic.Bool) {
 // flight, a wake-up or flush posted, or a registered handle. Without, a
 // dequeue would find nothing, and under Wine it costs two requests.
 func (p *sysPoller) portMayHold() bool {
-	return p.inflight > 0 || len(p.handles) > 0 || p.wakePosted.Load() || p.flushPosted.Load()
+	return len(p.inflight) > 0 || len(p.handles) > 0 || p.wakePosted.Load() || p.flushPosted.Load()
 }
 
 // dequeueNow processes what the port holds without waiting.
@@ -805,15 +804,15 @@ func (p *sysPoller) close() error {
 	buf := entryPool.Get().(*[entryBatch]iocp.Entry)
 	defer entryPool.Put(buf)
 	deadline := time.Now().Add(closeDrainTimeout)
-	for p.inflight > 0 && time.Now().Before(deadline) {
+	for len(p.inflight) > 0 && time.Now().Before(deadline) {
 		n, werr := p.port.Wait(buf[:], time.Until(deadline))
 		if werr != nil {
 			break
 		}
 		p.process(buf[:n], nil)
 	}
-	if p.inflight > 0 {
-		err = fmt.Errorf("poll: close: %d polls did not complete", p.inflight)
+	if len(p.inflight) > 0 {
+		err = fmt.Errorf("poll: close: %d polls did not complete", len(p.inflight))
 	}
 	if gerr := p.groups.close(); gerr != nil && err == nil {
 		err = gerr
