@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -149,7 +150,7 @@ func (p *sysPoller) modify(fd uintptr, key uint64, ev Events) error {
 	}
 	s.key, s.interest = key, ev
 	s.consumed, s.disabled = 0, false
-	s.ready = 0 // found under the old interest: the new poll tells afresh
+	p.unready(s) // found under the old interest: the new poll tells afresh
 	p.pollAgain(s)
 	p.wakeIfReady()
 	return nil
@@ -197,7 +198,8 @@ func (p *sysPoller) drop(s *sockState) {
 		return
 	}
 	s.deleted = true
-	s.ready, s.inPoll = 0, false
+	s.inPoll = false
+	p.unready(s)
 	g := s.g
 	g.remove(s)
 	p.groups.put(g)
@@ -421,6 +423,21 @@ func (p *sysPoller) fired(s *sockState, fired afd.Events) bool {
 		s.consumed |= afdConsumed(fired)
 	}
 	return true
+}
+
+// unready forgets the readiness of s not yet delivered, and takes it off
+// the ready list: left there, it would still count as readiness to
+// deliver, waking a Wait and holding back its group's next poll (see
+// refresh) for nothing.
+func (p *sysPoller) unready(s *sockState) {
+	s.ready = 0
+	if !s.inReady {
+		return
+	}
+	s.inReady = false
+	if i := slices.Index(p.readyq, s); i >= 0 {
+		p.readyq = slices.Delete(p.readyq, i, i+1)
+	}
 }
 
 // report adds the readiness ev, masked with the interest of s, to what
