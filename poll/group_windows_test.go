@@ -214,3 +214,48 @@ func TestDeleteBeforeClose(t *testing.T) {
 		t.Fatalf("%d sockets registered after the only one was closed while polled", n)
 	}
 }
+
+// TestAddReusedBehindManyPackets: a socket closed while registered (no
+// Delete) leaves its handle value free at once, and the next socket may
+// take it while the completion that tells the Poller of the close is
+// still queued, behind the completions of many others. Add takes in all
+// that the port holds before it calls the value registered: it used to
+// take one batch (entryBatch packets) and fail with fs.ErrExist.
+func TestAddReusedBehindManyPackets(t *testing.T) {
+	closesRegistered(t)
+	p := newPoller(t)
+	n := 2*entryBatch + groupSize
+	hs := make([]sock.Handle, n)
+	closed := map[sock.Handle]bool{}
+	for i := range hs {
+		hs[i], _ = udp(t, sock.UDP4)
+		add(t, p, hs[i], uint64(i), In)
+	}
+	quiet(t, p, anyKey)
+	// Closed last, the first socket's completion comes last; the system
+	// hands out its value (the lowest, and the last freed) first.
+	for i := n - 1; i >= 0; i-- {
+		if err := sock.Close(hs[i]); err != nil {
+			t.Fatal(err)
+		}
+		closed[hs[i]] = true
+	}
+	reused := 0
+	for i := range 8 {
+		h, addr := udp(t, sock.UDP4)
+		if closed[h] {
+			reused++
+		}
+		if err := p.Add(uintptr(h), uint64(1000+i), In); err != nil {
+			t.Fatalf("Add of a new socket, handle value %#x (of a socket closed while registered: %v): %v", h, closed[h], err)
+		}
+		from, _ := udp(t, sock.UDP4)
+		if err := sock.SendTo(from, []byte("x"), addr); err != nil {
+			t.Fatal(err)
+		}
+		expect(t, p, uint64(1000+i), In)
+	}
+	if reused == 0 {
+		t.Logf("no new socket took the handle value of a closed one: nothing shown")
+	}
+}

@@ -77,13 +77,20 @@ func (p *sysPoller) add(fd uintptr, key uint64, ev Events) error {
 	defer p.mu.Unlock()
 	if _, ok := p.socks[fd]; ok {
 		// The handle may belong to a socket that was closed and whose
-		// LOCAL_CLOSE completion is still queued: handle values are reused
-		// at once. Take in what the port holds, then look again.
-		if err := p.dequeueNow(); err != nil {
-			return err
-		}
-		if _, ok := p.socks[fd]; ok {
-			return fs.ErrExist
+		// LOCAL_CLOSE completion is still queued, behind any number of
+		// others: handle values are reused at once. Take in all that the
+		// port holds, then look again.
+		for {
+			n, err := p.dequeueNow()
+			if err != nil {
+				return err
+			}
+			if _, ok := p.socks[fd]; !ok {
+				break
+			}
+			if n < entryBatch {
+				return fs.ErrExist
+			}
 		}
 	}
 	base, err := afd.BaseSocket(windows.Handle(fd))
@@ -636,16 +643,24 @@ func (p *sysPoller) portMayHold() bool {
 	return len(p.inflight) > 0 || len(p.handles) > 0 || p.wakePosted.Load() || p.flushPosted.Load()
 }
 
-// dequeueNow processes what the port holds without waiting.
-func (p *sysPoller) dequeueNow() error {
+// dequeueNow processes a batch of what the port holds, without waiting,
+// for a caller that is no Wait, and returns how many packets it took.
+// What they bring is for the Waits: a blocked one is woken for readiness
+// they report, and told to flush for groups they queue (the packets were
+// taken from under it).
+func (p *sysPoller) dequeueNow() (int, error) {
 	buf := entryPool.Get().(*[entryBatch]iocp.Entry)
 	defer entryPool.Put(buf)
 	n, err := p.port.Wait(buf[:], 0)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	p.process(buf[:n], nil)
-	return nil
+	p.wakeIfReady()
+	if len(p.updateq) > 0 {
+		p.flushWake()
+	}
+	return n, nil
 }
 
 func (p *sysPoller) wait(events []Event, timeout time.Duration, closed *atomic.Bool) (int, error) {
