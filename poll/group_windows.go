@@ -47,8 +47,7 @@ type group struct {
 	// and not cancelled (see drop).
 	lingering []*sockState
 
-	ready      *groupPoll // readiness poll in flight, or nil
-	cancelling bool       // ready was cancelled to take in members polled on their own
+	ready *groupPoll // readiness poll in flight (maybe cancelled: see regroup), or nil
 
 	suspect  bool // the driver refused the readiness poll: check the members
 	inUpdate bool // on the poller's update list

@@ -12,23 +12,23 @@ import (
 // handles: by the time it is dequeued a member may have been closed and
 // its handle value given to a new socket.
 type groupPoll struct {
-	req   *afd.Request
+	poll  afdPoll
 	g     *group
 	socks []*sockState
 }
 
 // newGroupPoll returns an empty poll with room for a whole group.
 func newGroupPoll() *groupPoll {
-	gp := &groupPoll{req: afd.NewRequest(groupSize), socks: make([]*sockState, 0, groupSize)}
-	gp.req.Context = gp
+	gp := &groupPoll{socks: make([]*sockState, 0, groupSize)}
+	gp.poll = newAFDPoll(groupSize, gp)
 	return gp
 }
 
 // set appends s to the poll, asking for events.
 func (gp *groupPoll) set(s *sockState, events afd.Events) {
-	gp.req.Set(len(gp.socks), s.base, events)
+	gp.poll.req.Set(len(gp.socks), s.base, events)
 	gp.socks = append(gp.socks, s)
-	gp.req.SetLen(len(gp.socks))
+	gp.poll.req.SetLen(len(gp.socks))
 }
 
 // reset empties the poll for reuse.

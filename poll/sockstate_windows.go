@@ -16,19 +16,18 @@ import (
 // after a report would hide a new socket with the same handle value, or
 // the next poll of its group would name an object that is no socket.
 // A poller made with DeleteBeforeClose, whose caller never closes a
-// registered socket, has no watch (watch is nil).
+// registered socket, has no watch (watch.req is nil).
 //
 // All fields are guarded by the poller's mutex.
 type sockState struct {
 	fd       uintptr        // the handle the caller registered
 	base     windows.Handle // its base provider socket, which AFD polls
 	key      uint64
-	interest Events       // as registered, mode flags included
-	datagram bool         // a UDP socket: writability also reports WrBand
-	g        *group       // the group whose device carries its polls
-	slot     int          // index in g.members, or in g.lingering once dropped
-	watch    *afd.Request // the LOCAL_CLOSE poll, or nil
-	watching bool         // watch is in flight
+	interest Events  // as registered, mode flags included
+	datagram bool    // a UDP socket: writability also reports WrBand
+	g        *group  // the group whose device carries its polls
+	slot     int     // index in g.members, or in g.lingering once dropped
+	watch    afdPoll // the LOCAL_CLOSE poll (no request with DeleteBeforeClose)
 
 	// inPoll is set while the group's readiness poll in flight names the
 	// socket, asking for polling.
@@ -37,10 +36,7 @@ type sockState struct {
 
 	// solo is the socket's own readiness poll, for interest that grew
 	// while the group's poll was pending (see pollSolo).
-	solo           *afd.Request
-	soloPending    bool
-	soloCancelling bool
-	soloPolling    afd.Events
+	solo afdPoll
 
 	// consumed holds, for an edge-triggered registration, the AFD events
 	// already reported and not watched again until rearmed. disabled is set
@@ -75,5 +71,5 @@ func (s *sockState) covered() bool {
 // soloCovers reports whether the socket's own poll in flight asks for
 // all of w.
 func (s *sockState) soloCovers(w afd.Events) bool {
-	return s.soloPending && !s.soloCancelling && w&^s.soloPolling == 0
+	return s.solo.state == pending && w&^s.solo.asked == 0
 }

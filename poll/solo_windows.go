@@ -16,45 +16,34 @@ import "github.com/goafd/afd"
 // drops s if the handle is no longer a socket, as if closed; any other
 // failure is reported as Err (see sockFailed).
 func (p *sysPoller) pollSolo(s *sockState) {
-	if s.soloPending {
-		s.cancelSolo()
+	if s.solo.inFlight() {
+		s.solo.cancel(s.g.dev)
 		return
 	}
-	if s.solo == nil {
-		s.solo = afd.NewRequest(1)
-		s.solo.Context = s
+	if s.solo.req == nil {
+		s.solo = newAFDPoll(1, s)
 	}
 	want := s.wanted()
-	s.solo.Set(0, s.base, want)
-	done, err := p.submit(s.g.dev, s.solo)
+	s.solo.req.Set(0, s.base, want)
+	s.solo.asked = want
+	done, err := p.submit(s.g.dev, &s.solo)
 	if err != nil {
 		p.sockFailed(s, err)
 		return
 	}
-	s.soloPending, s.soloPolling = true, want
 	if done {
 		p.completeSolo(s)
-	}
-}
-
-// cancelSolo cancels the one-handle poll of s if it is pending and not
-// cancelled already. Its completion queues the group.
-func (s *sockState) cancelSolo() {
-	if s.soloPending && !s.soloCancelling {
-		s.soloCancelling = true
-		s.g.dev.Cancel(s.solo) // StatusNotFound: completed, its packet is on its way
 	}
 }
 
 // completeSolo processes the outcome of the one-handle poll of s,
 // dequeued or inline, and queues the group to poll s again.
 func (p *sysPoller) completeSolo(s *sockState) {
-	s.soloPending, s.soloCancelling = false, false
 	if s.deleted {
 		p.settle(s)
 		return
 	}
-	st := s.solo.Status()
+	st := s.solo.req.Status()
 	switch {
 	case st == afd.StatusCancelled:
 		// Cancelled to change what it asks for.
@@ -66,7 +55,7 @@ func (p *sysPoller) completeSolo(s *sockState) {
 		p.report(s, Err)
 	default:
 		var fired afd.Events
-		if ready := s.solo.Ready(); len(ready) > 0 {
+		if ready := s.solo.req.Ready(); len(ready) > 0 {
 			fired = ready[0].Events
 		}
 		if !p.fired(s, fired) {
@@ -93,17 +82,16 @@ const soloLimit = 4
 // are polled on their own: the completion of the cancellation queues the
 // group, whose next poll names them all and cancels their own polls.
 func (p *sysPoller) regroup(g *group) {
-	if g.ready == nil || g.cancelling {
+	if g.ready == nil || g.ready.poll.state == cancelling {
 		return
 	}
 	n := 0
 	for _, s := range g.members {
-		if s.soloPending && !s.soloCancelling {
+		if s.solo.state == pending {
 			n++
 		}
 	}
 	if n >= soloLimit {
-		g.cancelling = true
-		g.dev.Cancel(g.ready.req) // StatusNotFound: completed, its packet is on its way
+		g.ready.poll.cancel(g.dev)
 	}
 }

@@ -133,17 +133,14 @@ func (p *sysPoller) add(fd uintptr, key uint64, ev Events) error {
 // group not yet in p.socks. A watch that completes at once (the socket is
 // closed) leaves s deleted.
 func (p *sysPoller) startWatch(s *sockState) error {
-	s.watch = afd.NewRequest(1)
-	s.watch.Context = s
-	s.watch.Set(0, s.base, afd.LocalClose)
-	done, err := p.submit(s.g.dev, s.watch)
+	s.watch = newAFDPoll(1, s)
+	s.watch.req.Set(0, s.base, afd.LocalClose)
+	done, err := p.submit(s.g.dev, &s.watch)
 	switch {
 	case err != nil:
 		return err
 	case done:
 		p.completeWatch(s)
-	default:
-		s.watching = true
 	}
 	return nil
 }
@@ -210,7 +207,7 @@ func (p *sysPoller) drop(s *sockState) {
 	g := s.g
 	g.remove(s)
 	p.groups.put(g)
-	if s.watching || s.soloPending {
+	if s.watch.inFlight() || s.solo.inFlight() {
 		g.linger(s)
 		if len(g.lingering) > lingerLimit {
 			p.purge(g)
@@ -231,10 +228,8 @@ const lingerLimit = groupSize
 // purge cancels the polls of the sockets lingering in g.
 func (p *sysPoller) purge(g *group) {
 	for _, s := range g.lingering {
-		if s.watching {
-			g.dev.Cancel(s.watch) // StatusNotFound: completed, its packet is on its way
-		}
-		s.cancelSolo()
+		s.watch.cancel(g.dev)
+		s.solo.cancel(g.dev)
 		s.lingering = false
 	}
 	clear(g.lingering)
@@ -244,7 +239,7 @@ func (p *sysPoller) purge(g *group) {
 // settle ends the lingering of a dropped socket once its last poll has
 // completed.
 func (p *sysPoller) settle(s *sockState) {
-	if s.lingering && !s.watching && !s.soloPending {
+	if s.lingering && !s.watch.inFlight() && !s.solo.inFlight() {
 		s.g.unlinger(s)
 	}
 }
@@ -308,13 +303,13 @@ func (p *sysPoller) submitReady(g *group, checked bool) {
 		s.inPoll, s.polling = true, w
 		// The group's poll takes it in: one poll to complete and fetch
 		// for the group instead of one each (see regroup).
-		s.cancelSolo()
+		s.solo.cancel(g.dev)
 	}
 	if len(gp.socks) == 0 {
 		p.polls.put(gp)
 		return
 	}
-	done, err := p.submit(g.dev, gp.req)
+	done, err := p.submit(g.dev, &gp.poll)
 	if err != nil {
 		for _, s := range gp.socks {
 			s.inPoll = false
@@ -341,13 +336,13 @@ func (p *sysPoller) submitReady(g *group, checked bool) {
 // again. Members it did not report keep their state.
 func (p *sysPoller) completeReady(gp *groupPoll) {
 	g := gp.g
-	g.ready, g.cancelling = nil, false
+	g.ready = nil
 	for _, s := range gp.socks {
 		if !s.deleted {
 			s.inPoll = false
 		}
 	}
-	st := gp.req.Status()
+	st := gp.poll.req.Status()
 	switch {
 	case st == afd.StatusCancelled:
 		// By Close, or by regroup: the group is polled again below.
@@ -358,7 +353,7 @@ func (p *sysPoller) completeReady(gp *groupPoll) {
 		p.fail(fmt.Errorf("poll of %d sockets completed: %w", len(gp.socks), st))
 	default:
 		hint := 0
-		for _, e := range gp.req.Ready() {
+		for _, e := range gp.poll.req.Ready() {
 			var s *sockState
 			s, hint = gp.member(e.Handle, hint)
 			if s != nil && !s.deleted {
@@ -378,11 +373,10 @@ func (p *sysPoller) completeReady(gp *groupPoll) {
 // the events count as readiness and the watch starts again; for a
 // deleted socket registered again, they count for the new registration.
 func (p *sysPoller) completeWatch(s *sockState) {
-	s.watching = false
-	st := s.watch.Status()
+	st := s.watch.req.Status()
 	if s.deleted {
 		if t := p.socks[s.fd]; t != nil && t.base == s.base && st != afd.StatusCancelled && !st.IsError() {
-			if ready := s.watch.Ready(); len(ready) > 0 && ready[0].Events&afd.LocalClose == 0 {
+			if ready := s.watch.req.Ready(); len(ready) > 0 && ready[0].Events&afd.LocalClose == 0 {
 				p.fired(t, ready[0].Events)
 			}
 		}
@@ -398,21 +392,19 @@ func (p *sysPoller) completeWatch(s *sockState) {
 		// Not a closed socket: the caller hears of it, and the watch
 		// starts again.
 		p.report(s, Err)
-	} else if ready := s.watch.Ready(); len(ready) > 0 {
+	} else if ready := s.watch.req.Ready(); len(ready) > 0 {
 		fired = ready[0].Events
 	}
 	if !p.fired(s, fired) {
 		return
 	}
 	p.queueGroup(s.g)
-	done, err := p.submit(s.g.dev, s.watch)
+	done, err := p.submit(s.g.dev, &s.watch)
 	switch {
 	case err != nil:
 		p.sockFailed(s, err)
 	case done:
 		p.completeWatch(s)
-	default:
-		s.watching = true
 	}
 }
 
@@ -618,14 +610,15 @@ func (p *sysPoller) process(entries []iocp.Entry, closed *atomic.Bool) {
 			p.handleFired(e.Bytes)
 		case keyAFD:
 			r := afd.RequestOf(e.Overlapped)
-			if !p.dequeued(r) {
+			ap := p.dequeued(r)
+			if ap == nil {
 				break
 			}
 			switch c := r.Context.(type) {
 			case *groupPoll:
 				p.completeReady(c)
 			case *sockState:
-				if r == c.watch {
+				if ap == &c.watch {
 					p.completeWatch(c)
 				} else {
 					p.completeSolo(c)
@@ -712,10 +705,6 @@ func (p *sysPoller) wait(events []Event, timeout time.Duration, closed *atomic.B
 		// until something else came: take in what the port holds
 		// without waiting, and flush again.
 		repoll := len(p.updateq) > 0
-		// Counted before the lock is released: a call that queues a group
-		// from now on posts a flush packet.
-		p.blocked++
-		p.mu.Unlock()
 		t := timeout
 		switch {
 		case n > 0 || repoll:
@@ -725,6 +714,13 @@ func (p *sysPoller) wait(events []Event, timeout time.Duration, closed *atomic.B
 				t = 0
 			}
 		}
+		if t != 0 && testHookBlock != nil {
+			testHookBlock(p)
+		}
+		// Counted before the lock is released: a call that queues a group
+		// from now on posts a flush packet.
+		p.blocked++
+		p.mu.Unlock()
 		m, err := p.port.Wait(buf[:], t)
 		p.mu.Lock()
 		p.blocked--
@@ -756,6 +752,10 @@ func (p *sysPoller) wait(events []Event, timeout time.Duration, closed *atomic.B
 		}
 	}
 }
+
+// testHookBlock, if set, is called with p.mu held by a Wait about to
+// block on the port: the tests check the poller's invariants there.
+var testHookBlock func(p *sysPoller)
 
 // maxRepoll bounds the flushes a Wait with a zero timeout repeats for
 // groups whose polls completed inline with nothing to deliver (see
