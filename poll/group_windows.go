@@ -47,7 +47,7 @@ type group struct {
 	// and not cancelled (see drop).
 	lingering []*sockState
 
-	ready *groupPoll // readiness poll in flight (maybe cancelled: see regroup), or nil
+	poll *groupPoll // the readiness poll in flight (maybe cancelled: see regroup), or nil
 
 	suspect  bool // the driver refused the readiness poll: check the members
 	inUpdate bool // on the poller's update list
@@ -87,10 +87,10 @@ func unslot(list []*sockState, s *sockState) []*sockState {
 	return list[:last]
 }
 
-// pendingReady reports whether a member has readiness not yet delivered.
-func (g *group) pendingReady() bool {
+// hasUndelivered reports whether a member has readiness not yet delivered.
+func (g *group) hasUndelivered() bool {
 	for _, s := range g.members {
-		if s.inReady {
+		if s.onDeliverq {
 			return true
 		}
 	}

@@ -12,7 +12,7 @@ import (
 // handles: by the time it is dequeued a member may have been closed and
 // its handle value given to a new socket.
 type groupPoll struct {
-	poll  afdPoll
+	afdPoll
 	g     *group
 	socks []*sockState
 }
@@ -20,15 +20,15 @@ type groupPoll struct {
 // newGroupPoll returns an empty poll with room for a whole group.
 func newGroupPoll() *groupPoll {
 	gp := &groupPoll{socks: make([]*sockState, 0, groupSize)}
-	gp.poll = newAFDPoll(groupSize, gp)
+	gp.afdPoll = newAFDPoll(groupSize, gp)
 	return gp
 }
 
 // set appends s to the poll, asking for events.
 func (gp *groupPoll) set(s *sockState, events afd.Events) {
-	gp.poll.req.Set(len(gp.socks), s.base, events)
+	gp.req.Set(len(gp.socks), s.base, events)
 	gp.socks = append(gp.socks, s)
-	gp.poll.req.SetLen(len(gp.socks))
+	gp.req.SetLen(len(gp.socks))
 }
 
 // reset empties the poll for reuse.

@@ -34,7 +34,7 @@ func init() {
 //   - every registered socket that wants events is covered by a poll in
 //     flight that asks for them, or has readiness to deliver, or its
 //     group is queued to be polled;
-//   - the ready list holds exactly the sockets marked on it, each once,
+//   - the delivery list holds exactly the sockets marked on it, each once,
 //     registered and with readiness; the update list likewise its groups.
 func (p *sysPoller) invariants() error {
 	var errs []error
@@ -50,11 +50,11 @@ func (p *sysPoller) invariants() error {
 		}
 	}
 	for _, g := range p.groups.all {
-		if g.ready != nil {
-			if !g.ready.poll.inFlight() {
+		if g.poll != nil {
+			if !g.poll.inFlight() {
 				bad("group %p: its readiness poll is idle", g)
 			}
-			inSet("group poll", &g.ready.poll)
+			inSet("group poll", &g.poll.afdPoll)
 		}
 		for _, list := range [][]*sockState{g.members, g.lingering} {
 			for _, s := range list {
@@ -64,8 +64,8 @@ func (p *sysPoller) invariants() error {
 		}
 	}
 	for _, gp := range p.polls {
-		if gp.poll.inFlight() {
-			bad("a free group poll is %v", gp.poll.state)
+		if gp.inFlight() {
+			bad("a free group poll is %v", gp.state)
 		}
 	}
 	for fd, s := range p.socks {
@@ -74,23 +74,23 @@ func (p *sysPoller) invariants() error {
 			bad("socket %#x: registered as %#x, deleted %v", fd, s.fd, s.deleted)
 		case s.slot >= len(s.g.members) || s.g.members[s.slot] != s:
 			bad("socket %#x: not in its group's slot %d", fd, s.slot)
-		case s.inPoll && s.g.ready == nil:
+		case s.inPoll && s.g.poll == nil:
 			bad("socket %#x: named by its group's poll, which is not in flight", fd)
-		case s.wanted() != 0 && !s.covered() && !s.inReady && !s.g.inUpdate:
+		case s.wanted() != 0 && !s.covered() && !s.onDeliverq && !s.g.inUpdate:
 			bad("socket %#x wants %#x: no poll in flight asks for it (group's %#x named %v, own %#x %v), no readiness to deliver, group not queued",
 				fd, uint32(s.wanted()), uint32(s.polling), s.inPoll, uint32(s.solo.asked), s.solo.state)
 		}
 	}
-	onReady := map[*sockState]bool{}
-	for _, s := range p.readyq {
-		if onReady[s] || !s.inReady || s.deleted || s.ready == 0 || p.socks[s.fd] != s {
-			bad("socket %#x on the ready list: twice %v, marked %v, deleted %v, readiness %v", s.fd, onReady[s], s.inReady, s.deleted, s.ready)
+	onDeliverq := map[*sockState]bool{}
+	for _, s := range p.deliverq {
+		if onDeliverq[s] || !s.onDeliverq || s.deleted || s.found == 0 || p.socks[s.fd] != s {
+			bad("socket %#x on the delivery list: twice %v, marked %v, deleted %v, readiness %v", s.fd, onDeliverq[s], s.onDeliverq, s.deleted, s.found)
 		}
-		onReady[s] = true
+		onDeliverq[s] = true
 	}
 	for _, s := range p.socks {
-		if s.inReady && !onReady[s] {
-			bad("socket %#x marked on the ready list, and not on it", s.fd)
+		if s.onDeliverq && !onDeliverq[s] {
+			bad("socket %#x marked on the delivery list, and not on it", s.fd)
 		}
 	}
 	queued := map[*group]bool{}

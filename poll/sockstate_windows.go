@@ -23,11 +23,12 @@ type sockState struct {
 	fd       uintptr        // the handle the caller registered
 	base     windows.Handle // its base provider socket, which AFD polls
 	key      uint64
-	interest Events  // as registered, mode flags included
-	datagram bool    // a UDP socket: writability also reports WrBand
-	g        *group  // the group whose device carries its polls
-	slot     int     // index in g.members, or in g.lingering once dropped
-	watch    afdPoll // the LOCAL_CLOSE poll (no request with DeleteBeforeClose)
+	interest Events     // as registered, mode flags included
+	asks     afd.Events // what a poll asks for the interest: afdInterest
+	datagram bool       // a UDP socket: writability also reports WrBand
+	g        *group     // the group whose device carries its polls
+	slot     int        // index in g.members, or in g.lingering once dropped
+	watch    afdPoll    // the LOCAL_CLOSE poll (no request with DeleteBeforeClose)
 
 	// inPoll is set while the group's readiness poll in flight names the
 	// socket, asking for polling.
@@ -44,9 +45,9 @@ type sockState struct {
 	consumed afd.Events
 	disabled bool
 
-	ready   Events // readiness found and not yet delivered by Wait
-	inReady bool   // on the poller's ready list
-	deleted bool   // deleted or closed: polls that still name it ignore it
+	found      Events // readiness found and not yet delivered by Wait
+	onDeliverq bool   // on the poller's delivery list (deliverq)
+	deleted    bool   // deleted or closed: polls that still name it ignore it
 	// lingering is set while, dropped, it is on g.lingering: its own
 	// polls are pending and not cancelled.
 	lingering bool
@@ -57,7 +58,7 @@ func (s *sockState) wanted() afd.Events {
 	if s.disabled {
 		return 0
 	}
-	return afdInterest(s.interest, s.datagram) &^ s.consumed
+	return s.asks &^ s.consumed
 }
 
 // covered reports whether the readiness polls in flight ask for all that

@@ -82,7 +82,7 @@ const soloLimit = 4
 // are polled on their own: the completion of the cancellation queues the
 // group, whose next poll names them all and cancels their own polls.
 func (p *sysPoller) regroup(g *group) {
-	if g.ready == nil || g.ready.poll.state == cancelling {
+	if g.poll == nil || g.poll.state == cancelling {
 		return
 	}
 	n := 0
@@ -92,6 +92,6 @@ func (p *sysPoller) regroup(g *group) {
 		}
 	}
 	if n >= soloLimit {
-		g.ready.poll.cancel(g.dev)
+		g.poll.cancel(g.dev)
 	}
 }

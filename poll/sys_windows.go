@@ -43,7 +43,7 @@ type sysPoller struct {
 	socks    map[uintptr]*sockState // registered sockets by handle
 	groups   groups
 	polls    groupPolls   // requests free for reuse
-	readyq   []*sockState // readiness to deliver, in the order it was found
+	deliverq []*sockState // readiness to deliver, in the order it was found
 	updateq  []*group     // groups whose polls must be submitted or changed
 	flushq   []*group     // the update list being flushed: swapped with updateq
 	inflight inFlight     // polls whose completion has not been dequeued
@@ -53,7 +53,7 @@ type sysPoller struct {
 	closing  bool         // close is taking in the last completions
 
 	handles      map[windows.Handle]*handleWait // AddHandle registrations
-	readyHandles []uint64                       // keys of signalled handles to deliver
+	firedHandles []uint64                       // keys of signalled handles to deliver
 
 	wakePosted  atomic.Bool  // a wake packet is queued and not yet dequeued
 	flushPosted atomic.Bool  // a flush packet is queued and not yet dequeued
@@ -111,6 +111,7 @@ func (p *sysPoller) add(fd uintptr, key uint64, ev Events) error {
 		fd: fd, base: base, key: key, interest: ev,
 		datagram: typ == windows.SOCK_DGRAM,
 	}
+	s.asks = afdInterest(ev, s.datagram)
 	g.add(s)
 	if p.watchCloses {
 		if err := p.startWatch(s); err != nil {
@@ -125,7 +126,7 @@ func (p *sysPoller) add(fd uintptr, key uint64, ev Events) error {
 	}
 	p.socks[fd] = s
 	p.pollAgain(s)
-	p.wakeIfReady()
+	p.wakeToDeliver()
 	return nil
 }
 
@@ -153,10 +154,11 @@ func (p *sysPoller) modify(fd uintptr, key uint64, ev Events) error {
 		return fs.ErrNotExist
 	}
 	s.key, s.interest = key, ev
+	s.asks = afdInterest(ev, s.datagram)
 	s.consumed, s.disabled = 0, false
-	p.unready(s) // found under the old interest: the new poll tells afresh
+	p.forgetFound(s) // found under the old interest: the new poll tells afresh
 	p.pollAgain(s)
-	p.wakeIfReady()
+	p.wakeToDeliver()
 	return nil
 }
 
@@ -185,7 +187,7 @@ func (p *sysPoller) rearm(fd uintptr, ev Events) error {
 	}
 	s.consumed &^= a
 	p.pollAgain(s)
-	p.wakeIfReady()
+	p.wakeToDeliver()
 	return nil
 }
 
@@ -203,7 +205,7 @@ func (p *sysPoller) drop(s *sockState) {
 	}
 	s.deleted = true
 	s.inPoll = false
-	p.unready(s)
+	p.forgetFound(s)
 	g := s.g
 	g.remove(s)
 	p.groups.put(g)
@@ -244,10 +246,10 @@ func (p *sysPoller) settle(s *sockState) {
 	}
 }
 
-// wakeIfReady wakes a blocked Wait when a call outside Wait found
+// wakeToDeliver wakes a blocked Wait when a call outside Wait found
 // readiness: a poll that completed inline is on no port.
-func (p *sysPoller) wakeIfReady() {
-	if len(p.readyq) > 0 {
+func (p *sysPoller) wakeToDeliver() {
+	if len(p.deliverq) > 0 {
 		p.wake()
 	}
 }
@@ -260,7 +262,7 @@ func (p *sysPoller) pollAgain(s *sockState) {
 	if s.covered() {
 		return
 	}
-	if s.g.ready != nil {
+	if s.g.poll != nil {
 		p.pollSolo(s)
 		p.regroup(s.g)
 		return
@@ -284,7 +286,7 @@ func (p *sysPoller) check(g *group) {
 	}
 }
 
-// submitReady submits the readiness poll of g, naming every member that
+// submitGroup submits the readiness poll of g, naming every member that
 // wants events, and cancels the members' own polls in flight: the group's
 // poll takes them in. A poll that completes at once (a member is ready) is
 // processed at once: the devices skip the port on success, so no packet
@@ -292,7 +294,7 @@ func (p *sysPoller) check(g *group) {
 // longer a socket has the members checked (see check) and is submitted
 // again; one it refuses otherwise, or again once checked, fails the next
 // Wait, and is submitted again by the one after.
-func (p *sysPoller) submitReady(g *group, checked bool) {
+func (p *sysPoller) submitGroup(g *group, checked bool) {
 	gp := p.polls.get(g)
 	for _, s := range g.members {
 		w := s.wanted()
@@ -309,7 +311,7 @@ func (p *sysPoller) submitReady(g *group, checked bool) {
 		p.polls.put(gp)
 		return
 	}
-	done, err := p.submit(g.dev, &gp.poll)
+	done, err := p.submit(g.dev, &gp.afdPoll)
 	if err != nil {
 		for _, s := range gp.socks {
 			s.inPoll = false
@@ -325,24 +327,24 @@ func (p *sysPoller) submitReady(g *group, checked bool) {
 		p.queueGroup(g)
 		return
 	}
-	g.ready = gp
+	g.poll = gp
 	if done {
-		p.completeReady(gp)
+		p.completeGroup(gp)
 	}
 }
 
-// completeReady processes the outcome of a readiness poll, dequeued or
+// completeGroup processes the outcome of a readiness poll, dequeued or
 // inline: every member it reports, then the group is queued to be polled
 // again. Members it did not report keep their state.
-func (p *sysPoller) completeReady(gp *groupPoll) {
+func (p *sysPoller) completeGroup(gp *groupPoll) {
 	g := gp.g
-	g.ready = nil
+	g.poll = nil
 	for _, s := range gp.socks {
 		if !s.deleted {
 			s.inPoll = false
 		}
 	}
-	st := gp.poll.req.Status()
+	st := gp.req.Status()
 	switch {
 	case st == afd.StatusCancelled:
 		// By Close, or by regroup: the group is polled again below.
@@ -353,7 +355,7 @@ func (p *sysPoller) completeReady(gp *groupPoll) {
 		p.fail(fmt.Errorf("poll of %d sockets completed: %w", len(gp.socks), st))
 	default:
 		hint := 0
-		for _, e := range gp.poll.req.Ready() {
+		for _, e := range gp.req.Ready() {
 			var s *sockState
 			s, hint = gp.member(e.Handle, hint)
 			if s != nil && !s.deleted {
@@ -424,18 +426,18 @@ func (p *sysPoller) fired(s *sockState, fired afd.Events) bool {
 	return true
 }
 
-// unready forgets the readiness of s not yet delivered, and takes it off
-// the ready list: left there, it would still count as readiness to
+// forgetFound forgets the readiness of s not yet delivered, and takes it off
+// the delivery list: left there, it would still count as readiness to
 // deliver, waking a Wait and holding back its group's next poll (see
 // refresh) for nothing.
-func (p *sysPoller) unready(s *sockState) {
-	s.ready = 0
-	if !s.inReady {
+func (p *sysPoller) forgetFound(s *sockState) {
+	s.found = 0
+	if !s.onDeliverq {
 		return
 	}
-	s.inReady = false
-	if i := slices.Index(p.readyq, s); i >= 0 {
-		p.readyq = slices.Delete(p.readyq, i, i+1)
+	s.onDeliverq = false
+	if i := slices.Index(p.deliverq, s); i >= 0 {
+		p.deliverq = slices.Delete(p.deliverq, i, i+1)
 	}
 }
 
@@ -449,10 +451,10 @@ func (p *sysPoller) report(s *sockState, ev Events) bool {
 	if ev == 0 {
 		return false
 	}
-	s.ready |= ev
-	if !s.inReady {
-		s.inReady = true
-		p.readyq = append(p.readyq, s)
+	s.found |= ev
+	if !s.onDeliverq {
+		s.onDeliverq = true
+		p.deliverq = append(p.deliverq, s)
 	}
 	return true
 }
@@ -495,7 +497,7 @@ func (p *sysPoller) queueGroup(g *group) {
 // longer covers what the members want. A group with readiness not yet
 // delivered waits: polling again would only find it again.
 func (p *sysPoller) refresh(g *group) {
-	if g.pendingReady() {
+	if g.hasUndelivered() {
 		p.queueGroup(g)
 		return
 	}
@@ -503,8 +505,8 @@ func (p *sysPoller) refresh(g *group) {
 	if checked {
 		p.check(g)
 	}
-	if g.ready == nil {
-		p.submitReady(g, checked)
+	if g.poll == nil {
+		p.submitGroup(g, checked)
 		return
 	}
 	// Backwards: pollSolo may drop a member, which moves the last member
@@ -529,7 +531,7 @@ func (p *sysPoller) flush(limit int) {
 	// Stop once there is more readiness than the Wait can deliver: the
 	// rest waits for the next Wait, in order. This bounds the time a Wait
 	// holds the lock, and is fair to groups further down the list.
-	for ; i < len(q) && len(p.readyq) < limit; i++ {
+	for ; i < len(q) && len(p.deliverq) < limit; i++ {
 		g := q[i]
 		q[i] = nil
 		g.inUpdate = false
@@ -548,33 +550,33 @@ func (p *sysPoller) flush(limit int) {
 	p.flushq = again[:0]
 }
 
-// deliver moves readiness from the ready list into events.
+// deliver moves readiness from the delivery list into events.
 func (p *sysPoller) deliver(events []Event) int {
 	n, i := 0, 0
-	for ; i < len(p.readyq) && n < len(events); i++ {
-		s := p.readyq[i]
-		p.readyq[i] = nil
-		s.inReady = false
-		if s.deleted || s.ready == 0 {
+	for ; i < len(p.deliverq) && n < len(events); i++ {
+		s := p.deliverq[i]
+		p.deliverq[i] = nil
+		s.onDeliverq = false
+		if s.deleted || s.found == 0 {
 			continue
 		}
-		events[n] = Event{Events: s.ready, Key: s.key}
+		events[n] = Event{Events: s.found, Key: s.key}
 		n++
-		s.ready = 0
+		s.found = 0
 		if s.interest&Oneshot != 0 {
 			s.disabled = true
 		}
 		p.queueGroup(s.g)
 	}
-	rest := copy(p.readyq, p.readyq[i:])
-	clear(p.readyq[rest:])
-	p.readyq = p.readyq[:rest]
+	rest := copy(p.deliverq, p.deliverq[i:])
+	clear(p.deliverq[rest:])
+	p.deliverq = p.deliverq[:rest]
 	k := 0
-	for ; k < len(p.readyHandles) && n < len(events); k++ {
-		events[n] = Event{Events: In, Key: p.readyHandles[k]}
+	for ; k < len(p.firedHandles) && n < len(events); k++ {
+		events[n] = Event{Events: In, Key: p.firedHandles[k]}
 		n++
 	}
-	p.readyHandles = p.readyHandles[:copy(p.readyHandles, p.readyHandles[k:])]
+	p.firedHandles = p.firedHandles[:copy(p.firedHandles, p.firedHandles[k:])]
 	return n
 }
 
@@ -616,7 +618,7 @@ func (p *sysPoller) process(entries []iocp.Entry, closed *atomic.Bool) {
 			}
 			switch c := r.Context.(type) {
 			case *groupPoll:
-				p.completeReady(c)
+				p.completeGroup(c)
 			case *sockState:
 				if ap == &c.watch {
 					p.completeWatch(c)
@@ -649,7 +651,7 @@ func (p *sysPoller) dequeueNow() (int, error) {
 		return 0, err
 	}
 	p.process(buf[:n], nil)
-	p.wakeIfReady()
+	p.wakeToDeliver()
 	if len(p.updateq) > 0 {
 		p.flushWake()
 	}
