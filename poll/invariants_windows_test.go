@@ -33,7 +33,8 @@ func init() {
 //     from the set);
 //   - every registered socket that wants events is covered by a poll in
 //     flight that asks for them, or has readiness to deliver, or its
-//     group is queued to be polled;
+//     group is queued to be polled, or will be once a cancelled poll
+//     that names it completes;
 //   - the delivery list holds exactly the sockets marked on it, each once,
 //     registered and with readiness; the update list likewise its groups.
 func (p *sysPoller) invariants() error {
@@ -76,7 +77,7 @@ func (p *sysPoller) invariants() error {
 			bad("socket %#x: not in its group's slot %d", fd, s.slot)
 		case s.inPoll && s.g.poll == nil:
 			bad("socket %#x: named by its group's poll, which is not in flight", fd)
-		case s.wanted() != 0 && !s.covered() && !s.onDeliverq && !s.g.inUpdate:
+		case s.wanted() != 0 && !s.covered() && !s.onDeliverq && !s.g.inUpdate && !requeues(s):
 			bad("socket %#x wants %#x: no poll in flight asks for it (group's %#x named %v, own %#x %v), no readiness to deliver, group not queued",
 				fd, uint32(s.wanted()), uint32(s.polling), s.inPoll, uint32(s.solo.asked), s.solo.state)
 		}
@@ -106,6 +107,12 @@ func (p *sysPoller) invariants() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// requeues reports whether a poll in flight that names s was cancelled:
+// its completion, which is still to come, queues the group of s.
+func requeues(s *sockState) bool {
+	return s.solo.state == cancelling || (s.inPoll && s.g.poll != nil && s.g.poll.state == cancelling)
 }
 
 func (s pollState) String() string {

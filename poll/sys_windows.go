@@ -262,7 +262,7 @@ func (p *sysPoller) pollAgain(s *sockState) {
 	if s.covered() {
 		return
 	}
-	if s.g.poll != nil {
+	if s.g.poll != nil || perSocketPolls {
 		p.pollSolo(s)
 		p.regroup(s.g)
 		return
@@ -505,7 +505,7 @@ func (p *sysPoller) refresh(g *group) {
 	if checked {
 		p.check(g)
 	}
-	if g.poll == nil {
+	if g.poll == nil && !perSocketPolls {
 		p.submitGroup(g, checked)
 		return
 	}
