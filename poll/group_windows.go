@@ -14,9 +14,8 @@ import (
 // device for all sockets makes cancellation cost grow with their number
 // (trio #1280); wepoll, mio and polling all settle on 32. A device here
 // carries one readiness poll and its members' own polls. Larger groups
-// save few requests (50 UDP pairs under Wine: 4.0 per event with 128
-// instead of 4.1), and under Wine each poll costs its server a walk over
-// all pending poll entries per socket it names.
+// save few requests (see README.md), and under Wine each poll costs its
+// server a walk over all pending poll entries per socket it names.
 const groupSize = 32
 
 // A group is one AFD device and up to groupSize sockets, its members. The
