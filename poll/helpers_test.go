@@ -125,6 +125,7 @@ func add(t testing.TB, p *Poller, h sock.Handle, key uint64, ev Events) {
 	if err := p.Add(uintptr(h), key, ev); err != nil {
 		t.Fatal(err)
 	}
+	checkInvariants(t, p)
 }
 
 func modify(t testing.TB, p *Poller, h sock.Handle, key uint64, ev Events) {
@@ -132,6 +133,7 @@ func modify(t testing.TB, p *Poller, h sock.Handle, key uint64, ev Events) {
 	if err := p.Modify(uintptr(h), key, ev); err != nil {
 		t.Fatal(err)
 	}
+	checkInvariants(t, p)
 }
 
 func write(t testing.TB, h sock.Handle, s string) {
@@ -192,6 +194,7 @@ func wait(t testing.TB, p *Poller, d time.Duration) seen {
 	if err != nil {
 		t.Fatal(err)
 	}
+	checkInvariants(t, p)
 	checkUnique(t, buf[:n])
 	return seen(buf[:n])
 }
