@@ -1,6 +1,8 @@
 package poll
 
 import (
+	"errors"
+	"io/fs"
 	"net/netip"
 	"testing"
 	"time"
@@ -273,4 +275,54 @@ func TestAddReusedBehindManyPackets(t *testing.T) {
 	if reused == 0 {
 		t.Logf("no new socket took the handle value of a closed one: nothing shown")
 	}
+}
+
+// TestAddTakesInWakesWait: completions that Add takes in itself (to see
+// whether a registered handle value was closed) bring readiness for other
+// sockets; a Wait blocked meanwhile must be told, since the packets it
+// would have woken for are gone. A blocked Wait is simulated (its count
+// set) so that Add, not the Wait, dequeues the packet: with a real one
+// the two race for it.
+func TestAddTakesInWakesWait(t *testing.T) {
+	p := newPoller(t)
+	a, addr := udp(t, sock.UDP4)
+	b, _ := udp(t, sock.UDP4)
+	add(t, p, a, 1, In)
+	add(t, p, b, 2, In)
+	quiet(t, p, anyKey) // the group's poll pending for both
+	from, _ := udp(t, sock.UDP4)
+	if err := sock.SendTo(from, []byte("x"), addr); err != nil {
+		t.Fatal(err)
+	}
+	arrive(t, a)
+	p.sys.mu.Lock()
+	p.sys.blocked++
+	p.sys.mu.Unlock()
+	// b is registered: Add takes in the port (the group's completion,
+	// reporting a) and then fails.
+	deadline := time.Now().Add(eventTimeout)
+	for {
+		err := p.Add(uintptr(b), 3, In)
+		if !errors.Is(err, fs.ErrExist) {
+			t.Fatalf("Add of a registered socket: %v, want fs.ErrExist", err)
+		}
+		p.sys.mu.Lock()
+		found := len(p.sys.deliverq) > 0
+		p.sys.mu.Unlock()
+		if found {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no completion taken in by Add")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	p.sys.mu.Lock()
+	p.sys.blocked--
+	woken := p.sys.wakePosted.Load()
+	p.sys.mu.Unlock()
+	if !woken {
+		t.Fatal("Add took in readiness with a Wait blocked, and posted no wake-up for it")
+	}
+	expect(t, p, 1, In)
 }
