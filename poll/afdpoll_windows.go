@@ -19,7 +19,7 @@ const (
 
 // An afdPoll is one AFD poll that this package issues, whatever it is
 // for: the readiness poll of a group, the one-handle poll of a socket
-// whose interest grew (see pollSolo), the close watch of a socket. Its
+// whose interest grew (see pollOwn), the close watch of a socket. Its
 // state changes only through submit, cancel and dequeued, which keep
 // the poller's set of requests in flight (inFlight) in step with it.
 type afdPoll struct {

@@ -94,7 +94,7 @@ func faulty(p *Poller) func(f *fault) {
 // Which polls a fault selects.
 func groupPollReq(r *afd.Request) bool { return r.Cap() == groupSize }
 func watchReq(r *afd.Request) bool     { return r.Cap() == 1 && r.Handles()[0].Events == afd.LocalClose }
-func soloReq(r *afd.Request) bool      { return r.Cap() == 1 && !watchReq(r) }
+func ownReq(r *afd.Request) bool      { return r.Cap() == 1 && !watchReq(r) }
 
 // waitFailure waits for a Wait to fail with an error matching want.
 func waitFailure(t *testing.T, p *Poller, want error) {
@@ -164,8 +164,8 @@ func TestOwnPollFailureReported(t *testing.T) {
 		match func(*afd.Request) bool
 		later bool
 	}{
-		{"own poll refused", soloReq, false},
-		{"own poll completed with an error", soloReq, true},
+		{"own poll refused", ownReq, false},
+		{"own poll completed with an error", ownReq, true},
 		{"watch completed with an error", watchReq, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -219,7 +219,7 @@ func TestInlineWarningNotFinal(t *testing.T) {
 		match func(*afd.Request) bool
 	}{
 		{"group poll", groupPollReq},
-		{"own poll", soloReq},
+		{"own poll", ownReq},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if perSocketPolls && tc.name == "group poll" {

@@ -27,7 +27,7 @@ const groupSize = 32
 // and one dequeue. Members it does not report keep their state, and the
 // group is queued to be polled again. It is never cancelled for a change
 // of one member (but by Close): a member whose interest grows while it is
-// pending is polled on its own until the next group poll (see pollSolo).
+// pending is polled on its own until the next group poll (see pollOwn).
 //
 // Closing is watched per socket (see sockState), not per group: a socket
 // closing completes every poll that names it, so a poll naming several

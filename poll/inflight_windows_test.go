@@ -157,7 +157,7 @@ func TestInFlightOwned(t *testing.T) {
 		hs[i], _ = udp(t, sock.UDP4)
 	}
 	// One socket per group first, and their groups' polls pending: the
-	// others, added then, are polled on their own (see pollSolo) until
+	// others, added then, are polled on their own (see pollOwn) until
 	// a Wait submits their groups' polls again.
 	for i := 0; i < n; i += groupSize {
 		add(t, p, hs[i], uint64(i), In)

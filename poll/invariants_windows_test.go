@@ -60,7 +60,7 @@ func (p *sysPoller) invariants() error {
 		for _, list := range [][]*sockState{g.members, g.lingering} {
 			for _, s := range list {
 				inSet("watch", &s.watch)
-				inSet("own poll", &s.solo)
+				inSet("own poll", &s.own)
 			}
 		}
 	}
@@ -79,7 +79,7 @@ func (p *sysPoller) invariants() error {
 			bad("socket %#x: named by its group's poll, which is not in flight", fd)
 		case s.wanted() != 0 && !s.covered() && !s.onDeliverq && !s.g.inUpdate && !requeues(s):
 			bad("socket %#x wants %#x: no poll in flight asks for it (group's %#x named %v, own %#x %v), no readiness to deliver, group not queued",
-				fd, uint32(s.wanted()), uint32(s.polling), s.inPoll, uint32(s.solo.asked), s.solo.state)
+				fd, uint32(s.wanted()), uint32(s.polling), s.inPoll, uint32(s.own.asked), s.own.state)
 		}
 	}
 	onDeliverq := map[*sockState]bool{}
@@ -112,7 +112,7 @@ func (p *sysPoller) invariants() error {
 // requeues reports whether a poll in flight that names s was cancelled:
 // its completion, which is still to come, queues the group of s.
 func requeues(s *sockState) bool {
-	return s.solo.state == cancelling || (s.inPoll && s.g.poll != nil && s.g.poll.state == cancelling)
+	return s.own.state == cancelling || (s.inPoll && s.g.poll != nil && s.g.poll.state == cancelling)
 }
 
 func (s pollState) String() string {

@@ -35,9 +35,9 @@ type sockState struct {
 	inPoll  bool
 	polling afd.Events
 
-	// solo is the socket's own readiness poll, for interest that grew
-	// while the group's poll was pending (see pollSolo).
-	solo afdPoll
+	// own is the socket's own readiness poll, for interest that grew
+	// while the group's poll was pending (see pollOwn).
+	own afdPoll
 
 	// consumed holds, for an edge-triggered registration, the AFD events
 	// already reported and not watched again until rearmed. disabled is set
@@ -66,11 +66,11 @@ func (s *sockState) wanted() afd.Events {
 // reports beyond the interest is filtered at delivery.
 func (s *sockState) covered() bool {
 	w := s.wanted()
-	return w == 0 || (s.inPoll && w&^s.polling == 0) || s.soloCovers(w)
+	return w == 0 || (s.inPoll && w&^s.polling == 0) || s.ownCovers(w)
 }
 
-// soloCovers reports whether the socket's own poll in flight asks for
+// ownCovers reports whether the socket's own poll in flight asks for
 // all of w.
-func (s *sockState) soloCovers(w afd.Events) bool {
-	return s.solo.state == pending && w&^s.solo.asked == 0
+func (s *sockState) ownCovers(w afd.Events) bool {
+	return s.own.state == pending && w&^s.own.asked == 0
 }

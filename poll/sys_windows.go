@@ -193,9 +193,9 @@ func (p *sysPoller) rearm(fd uintptr, ev Events) error {
 
 // drop forgets s: deleted, or its socket closed. A group poll in flight
 // that names it ignores it when it completes. The polls of its own, the
-// watch and the solo poll, are left to complete by themselves, which they
-// do when the socket is closed (the usual end of a deleted socket): s
-// lingers in its group until they have (see linger).
+// watch and the one-handle poll, are left to complete by themselves,
+// which they do when the socket is closed (the usual end of a deleted
+// socket): s lingers in its group until they have (see linger).
 func (p *sysPoller) drop(s *sockState) {
 	if p.socks[s.fd] == s {
 		delete(p.socks, s.fd)
@@ -209,7 +209,7 @@ func (p *sysPoller) drop(s *sockState) {
 	g := s.g
 	g.remove(s)
 	p.groups.put(g)
-	if s.watch.inFlight() || s.solo.inFlight() {
+	if s.watch.inFlight() || s.own.inFlight() {
 		g.linger(s)
 		if len(g.lingering) > lingerLimit {
 			p.purge(g)
@@ -231,7 +231,7 @@ const lingerLimit = groupSize
 func (p *sysPoller) purge(g *group) {
 	for _, s := range g.lingering {
 		s.watch.cancel(g.dev)
-		s.solo.cancel(g.dev)
+		s.own.cancel(g.dev)
 		s.lingering = false
 	}
 	clear(g.lingering)
@@ -241,7 +241,7 @@ func (p *sysPoller) purge(g *group) {
 // settle ends the lingering of a dropped socket once its last poll has
 // completed.
 func (p *sysPoller) settle(s *sockState) {
-	if s.lingering && !s.watch.inFlight() && !s.solo.inFlight() {
+	if s.lingering && !s.watch.inFlight() && !s.own.inFlight() {
 		s.g.unlinger(s)
 	}
 }
@@ -256,14 +256,14 @@ func (p *sysPoller) wakeToDeliver() {
 
 // pollAgain makes the polls of s ask for what s wants now. The polls in
 // flight are kept if they cover it. Otherwise, while the group's poll is
-// pending, s is polled on its own (pollSolo); with none pending the group
+// pending, s is polled on its own (pollOwn); with none pending the group
 // is queued, and a blocked Wait is told to flush it.
 func (p *sysPoller) pollAgain(s *sockState) {
 	if s.covered() {
 		return
 	}
 	if s.g.poll != nil || perSocketPolls {
-		p.pollSolo(s)
+		p.pollOwn(s)
 		p.regroup(s.g)
 		return
 	}
@@ -305,7 +305,7 @@ func (p *sysPoller) submitGroup(g *group, checked bool) {
 		s.inPoll, s.polling = true, w
 		// The group's poll takes it in: one poll to complete and fetch
 		// for the group instead of one each (see regroup).
-		s.solo.cancel(g.dev)
+		s.own.cancel(g.dev)
 	}
 	if len(gp.socks) == 0 {
 		p.polls.put(gp)
@@ -509,11 +509,11 @@ func (p *sysPoller) refresh(g *group) {
 		p.submitGroup(g, checked)
 		return
 	}
-	// Backwards: pollSolo may drop a member, which moves the last member
+	// Backwards: pollOwn may drop a member, which moves the last member
 	// into the slot it empties.
 	for i := len(g.members) - 1; i >= 0; i-- {
 		if s := g.members[i]; !s.covered() {
-			p.pollSolo(s)
+			p.pollOwn(s)
 		}
 	}
 	p.regroup(g)
@@ -623,7 +623,7 @@ func (p *sysPoller) process(entries []iocp.Entry, closed *atomic.Bool) {
 				if ap == &c.watch {
 					p.completeWatch(c)
 				} else {
-					p.completeSolo(c)
+					p.completeOwn(c)
 				}
 			}
 		}
