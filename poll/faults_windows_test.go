@@ -94,7 +94,7 @@ func faulty(p *Poller) func(f *fault) {
 // Which polls a fault selects.
 func groupPollReq(r *afd.Request) bool { return r.Cap() == groupSize }
 func watchReq(r *afd.Request) bool     { return r.Cap() == 1 && r.Handles()[0].Events == afd.LocalClose }
-func ownReq(r *afd.Request) bool      { return r.Cap() == 1 && !watchReq(r) }
+func ownReq(r *afd.Request) bool       { return r.Cap() == 1 && !watchReq(r) }
 
 // waitFailure waits for a Wait to fail with an error matching want.
 func waitFailure(t *testing.T, p *Poller, want error) {
