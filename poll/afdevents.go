@@ -5,25 +5,29 @@ import "github.com/goafd/afd"
 // The translation between epoll bits and AFD_POLL_* bits that the Windows
 // backend uses. It is portable so that its tests run everywhere.
 
-// afdAlways is what every AFD poll asks for, whatever the interest: the
-// conditions epoll reports unasked (Err, Hup), and LocalClose, which tells
-// that the socket was closed and must be dropped.
-const afdAlways = afd.Abort | afd.ConnectFail | afd.LocalClose
+// afdReportable are the AFD events that epollEvents turns into
+// readiness: every event a poll may ask for but LocalClose, which asks
+// for no readiness but tells that the socket was closed.
+var afdReportable = [...]afd.Events{
+	afd.Receive, afd.ReceiveExpedited, afd.Send, afd.Disconnect,
+	afd.Abort, afd.ConnectFail, afd.Accept,
+}
 
-// afdInterest returns the AFD events that cover the epoll interest ev.
-func afdInterest(ev Events) afd.Events {
-	a := afdAlways
-	if ev&(In|RdNorm) != 0 {
-		a |= afd.Receive | afd.Accept | afd.Disconnect
-	}
-	if ev&(Pri|RdBand) != 0 {
-		a |= afd.ReceiveExpedited
-	}
-	if ev&(Out|WrNorm|WrBand) != 0 {
-		a |= afd.Send
-	}
-	if ev&RdHup != 0 {
-		a |= afd.Disconnect
+// afdInterest returns the AFD events a poll asks for to cover the epoll
+// interest ev of a socket (datagram: a UDP one): exactly those whose
+// report epollEvents and reported turn into a bit of ev (Err and Hup,
+// which pass unasked, make it always ask for Abort and ConnectFail), and
+// LocalClose. It is the inverse of the report by construction. A poll
+// that asked for more would complete with nothing to deliver (WrBand of
+// a TCP socket asked for Send, which only UDP sockets report as WrBand;
+// RdBand asked for ReceiveExpedited, which Linux reports as Pri), and
+// one that asked for less would miss readiness.
+func afdInterest(ev Events, datagram bool) afd.Events {
+	a := afd.LocalClose
+	for _, b := range afdReportable {
+		if reported(epollEvents(b, datagram), ev) != 0 {
+			a |= b
+		}
 	}
 	return a
 }

@@ -118,7 +118,8 @@
 // not sockets; Linux refuses regular files with EPERM). The checks come
 // in that order: a closed Poller first, then the arguments, then the
 // backend. Every error names the call and the handle ("poll: add fd 7:
-// ..."). Modify and Delete of a handle that is not open give EBADF on
+// ..."). Wait fails with the system's error when polling fails for a
+// reason other than a closed socket (see Windows below). Modify and Delete of a handle that is not open give EBADF on
 // Linux, which checks the descriptor first, and fs.ErrNotExist on the
 // other systems, which look it up in their own table.
 //
@@ -143,8 +144,12 @@
 //   - Sockets are spread over poll groups: AFD device handles of 32
 //     sockets each, because cancelling a poll scans every poll pending on
 //     its device.
+//   - Every AFD poll the backend issues (a group's, a socket's own, a
+//     close watch) has a state: idle, pending, cancelling. The Poller
+//     holds the request of every poll in flight, which the driver writes
+//     into, until its completion is dequeued.
 //   - A group has one readiness poll in flight, naming every member that
-//     wants events, with a state machine: idle, pending, cancelling. When
+//     wants events. When
 //     it completes, every member it reports is processed, and the group is
 //     polled again at the next Wait: events found together share one
 //     ioctl, one result and one dequeue. A completion is mapped back to its
@@ -160,7 +165,7 @@
 //     with a result to fetch, which the wine server cannot keep up with.
 //     With no poll pending the group is queued. Queued groups are polled
 //     at the start of the next Wait, and a Wait that is blocked is told to
-//     do so at once.
+//     do so at once. A Wait never blocks while a group waits for its poll.
 //   - Each socket has a poll of its own that asks for nothing but
 //     AFD_POLL_LOCAL_CLOSE and stays pending until the socket is closed:
 //     closing a registered socket completes it, the socket is dropped
@@ -197,7 +202,17 @@
 //     state (RECEIVE and ACCEPT: In|RdNorm; RECEIVE_EXPEDITED: Pri; SEND:
 //     Out|WrNorm, plus WrBand for UDP; DISCONNECT: In|RdNorm|RdHup; ABORT
 //     and CONNECT_FAIL: In|RdNorm|RdHup|Out|WrNorm|Err|Hup), masked with
-//     the interest plus Err and Hup.
+//     the interest plus Err and Hup. A poll asks the driver for exactly the
+//     events whose report the interest keeps (WrBand asks for SEND on UDP
+//     sockets only; RdBand and Msg ask for nothing), so that no poll
+//     completes with nothing to report.
+//   - Failures: a poll that names a socket that is no longer one (closed,
+//     its handle value free or taken by another object) drops that socket
+//     silently, as wepoll and mio do. Any other failure reaches the
+//     caller: a group's poll that the driver refuses, or that completes
+//     with an error, fails the next Wait that has no event to report,
+//     with an error matching the status (an afd.Status); a socket's own
+//     poll that fails reports Err for that socket.
 //
 // AddHandle puts waitable handles (events, processes, threads) in the
 // same Poller: a thread-pool wait (RegisterWaitForSingleObject) posts a

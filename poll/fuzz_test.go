@@ -16,6 +16,8 @@ import (
 // few TCP pairs, with writes and reads in between, against a model of the
 // events epoll reports in level and one-shot mode. The seed corpus makes
 // it a unit test under plain go test; go test -fuzz=FuzzOps explores.
+// After every operation the poller's state must keep its invariants
+// (checkInvariants: the Windows backend's; the kernel keeps the others').
 func FuzzOps(f *testing.F) {
 	f.Add([]byte{})
 	f.Add([]byte{0x00, 0x00, 0x05, 0x06})                         // add In, wait, settle
@@ -41,6 +43,7 @@ func FuzzOps(f *testing.F) {
 			if m.step(op, arg) {
 				ops = ops[min(1, len(ops)):]
 			}
+			checkInvariants(t, m.p)
 		}
 		m.settle()
 	})

@@ -14,9 +14,8 @@ import (
 // device for all sockets makes cancellation cost grow with their number
 // (trio #1280); wepoll, mio and polling all settle on 32. A device here
 // carries one readiness poll and its members' own polls. Larger groups
-// save few requests (50 UDP pairs under Wine: 4.0 per event with 128
-// instead of 4.1), and under Wine each poll costs its server a walk over
-// all pending poll entries per socket it names.
+// save few requests (see README.md), and under Wine each poll costs its
+// server a walk over all pending poll entries per socket it names.
 const groupSize = 32
 
 // A group is one AFD device and up to groupSize sockets, its members. The
@@ -28,7 +27,7 @@ const groupSize = 32
 // and one dequeue. Members it does not report keep their state, and the
 // group is queued to be polled again. It is never cancelled for a change
 // of one member (but by Close): a member whose interest grows while it is
-// pending is polled on its own until the next group poll (see pollSolo).
+// pending is polled on its own until the next group poll (see pollOwn).
 //
 // Closing is watched per socket (see sockState), not per group: a socket
 // closing completes every poll that names it, so a poll naming several
@@ -41,14 +40,13 @@ const groupSize = 32
 // promises no such close, does without: the group's poll, which asks for
 // LOCAL_CLOSE for every member it names, sees the closes it can.
 type group struct {
-	dev     *afd.Device
+	dev     device
 	members []*sockState
 	// lingering are dropped members whose own polls are still pending
 	// and not cancelled (see drop).
 	lingering []*sockState
 
-	ready      *groupPoll // readiness poll in flight, or nil
-	cancelling bool       // ready was cancelled to take in members polled on their own
+	poll *groupPoll // the readiness poll in flight (maybe cancelled: see regroup), or nil
 
 	suspect  bool // the driver refused the readiness poll: check the members
 	inUpdate bool // on the poller's update list
@@ -88,10 +86,10 @@ func unslot(list []*sockState, s *sockState) []*sockState {
 	return list[:last]
 }
 
-// pendingReady reports whether a member has readiness not yet delivered.
-func (g *group) pendingReady() bool {
+// hasUndelivered reports whether a member has readiness not yet delivered.
+func (g *group) hasUndelivered() bool {
 	for _, s := range g.members {
-		if s.inReady {
+		if s.onDeliverq {
 			return true
 		}
 	}
@@ -103,6 +101,8 @@ func (g *group) pendingReady() bool {
 type groups struct {
 	all  []*group
 	free []*group // groups with room, most recently freed last
+	// wrap, if set, wraps each device opened: tests inject failures.
+	wrap func(*afd.Device) device
 }
 
 // get returns a group with room for one more socket.
@@ -127,7 +127,11 @@ func (gs *groups) get(port *iocp.Port) (*group, error) {
 		dev.Close()
 		return nil, err
 	}
-	g := &group{dev: dev, members: make([]*sockState, 0, groupSize)}
+	var d device = dev
+	if gs.wrap != nil {
+		d = gs.wrap(dev)
+	}
+	g := &group{dev: d, members: make([]*sockState, 0, groupSize)}
 	gs.all = append(gs.all, g)
 	gs.free = append(gs.free, g)
 	return g, nil

@@ -12,15 +12,15 @@ import (
 // handles: by the time it is dequeued a member may have been closed and
 // its handle value given to a new socket.
 type groupPoll struct {
-	req   *afd.Request
+	afdPoll
 	g     *group
 	socks []*sockState
 }
 
 // newGroupPoll returns an empty poll with room for a whole group.
 func newGroupPoll() *groupPoll {
-	gp := &groupPoll{req: afd.NewRequest(groupSize), socks: make([]*sockState, 0, groupSize)}
-	gp.req.Context = gp
+	gp := &groupPoll{socks: make([]*sockState, 0, groupSize)}
+	gp.afdPoll = newAFDPoll(groupSize, gp)
 	return gp
 }
 

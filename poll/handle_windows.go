@@ -164,7 +164,7 @@ func (p *sysPoller) handleFired(id uint32) {
 	// The callback has posted and returns at once: release the wait
 	// without blocking this Wait on it.
 	endWait(w, false)
-	p.readyHandles = append(p.readyHandles, w.key)
+	p.firedHandles = append(p.firedHandles, w.key)
 }
 
 // closeHandles ends every wait, when the Poller closes.

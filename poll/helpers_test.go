@@ -118,6 +118,7 @@ func add(t testing.TB, p *Poller, h sock.Handle, key uint64, ev Events) {
 	if err := p.Add(uintptr(h), key, ev); err != nil {
 		t.Fatal(err)
 	}
+	checkInvariants(t, p)
 }
 
 func modify(t testing.TB, p *Poller, h sock.Handle, key uint64, ev Events) {
@@ -125,6 +126,7 @@ func modify(t testing.TB, p *Poller, h sock.Handle, key uint64, ev Events) {
 	if err := p.Modify(uintptr(h), key, ev); err != nil {
 		t.Fatal(err)
 	}
+	checkInvariants(t, p)
 }
 
 func write(t testing.TB, h sock.Handle, s string) {
@@ -185,6 +187,7 @@ func wait(t testing.TB, p *Poller, d time.Duration) seen {
 	if err != nil {
 		t.Fatal(err)
 	}
+	checkInvariants(t, p)
 	checkUnique(t, buf[:n])
 	return seen(buf[:n])
 }

@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"math/rand/v2"
 	"net"
+	"net/netip"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -524,4 +525,44 @@ func TestCloseAfterReportHandleReused(t *testing.T) {
 		add(t, q, h, 1, Out)
 	}
 	quiet(t, p, anyKey)
+}
+
+// TestModifyUndelivered: Modify of a socket whose readiness was found and
+// not yet delivered (a Wait took fewer events than were ready) drops that
+// readiness: the next Wait neither reports it nor returns early without
+// an event, and the socket is polled afresh for its new interest. The
+// Windows backend left the socket on its list of readiness to deliver,
+// which then woke a Wait, or held back its group's poll, for nothing.
+func TestModifyUndelivered(t *testing.T) {
+	p := newPoller(t)
+	hs := make([]sock.Handle, 2)
+	from, _ := udp(t, sock.UDP4)
+	for i := range hs {
+		var addr netip.AddrPort
+		hs[i], addr = udp(t, sock.UDP4)
+		if err := sock.SendTo(from, []byte("x"), addr); err != nil {
+			t.Fatal(err)
+		}
+		arrive(t, hs[i])
+		add(t, p, hs[i], uint64(i), In|Oneshot)
+	}
+	buf := make([]Event, 1)
+	n, err := p.Wait(buf, eventTimeout)
+	if err != nil || n != 1 || buf[0].Events != In {
+		t.Fatalf("Wait = %d %v, %v; want one of the sockets IN", n, seen(buf[:n]), err)
+	}
+	// The other one is ready, and not yet delivered: ask for what it is
+	// not.
+	other := 1 - buf[0].Key
+	modify(t, p, hs[other], 10+other, Pri|Oneshot)
+	const d = 200 * time.Millisecond
+	start := time.Now()
+	if ev := wait(t, p, d); len(ev) != 0 {
+		t.Fatalf("after Modify for Pri: Wait = %v, want nothing", ev)
+	}
+	if elapsed := time.Since(start); elapsed < d {
+		t.Fatalf("after Modify for Pri: Wait(%v) returned after %v without an event", d, elapsed)
+	}
+	modify(t, p, hs[other], 20+other, In|Oneshot)
+	expectOnce(t, p, 20+other, In)
 }

@@ -16,31 +16,28 @@ import (
 // after a report would hide a new socket with the same handle value, or
 // the next poll of its group would name an object that is no socket.
 // A poller made with DeleteBeforeClose, whose caller never closes a
-// registered socket, has no watch (watch is nil).
+// registered socket, has no watch (watch.req is nil).
 //
 // All fields are guarded by the poller's mutex.
 type sockState struct {
 	fd       uintptr        // the handle the caller registered
 	base     windows.Handle // its base provider socket, which AFD polls
 	key      uint64
-	interest Events       // as registered, mode flags included
-	datagram bool         // a UDP socket: writability also reports WrBand
-	g        *group       // the group whose device carries its polls
-	slot     int          // index in g.members, or in g.lingering once dropped
-	watch    *afd.Request // the LOCAL_CLOSE poll, or nil
-	watching bool         // watch is in flight
+	interest Events     // as registered, mode flags included
+	asks     afd.Events // what a poll asks for the interest: afdInterest
+	datagram bool       // a UDP socket: writability also reports WrBand
+	g        *group     // the group whose device carries its polls
+	slot     int        // index in g.members, or in g.lingering once dropped
+	watch    afdPoll    // the LOCAL_CLOSE poll (no request with DeleteBeforeClose)
 
 	// inPoll is set while the group's readiness poll in flight names the
 	// socket, asking for polling.
 	inPoll  bool
 	polling afd.Events
 
-	// solo is the socket's own readiness poll, for interest that grew
-	// while the group's poll was pending (see pollSolo).
-	solo           *afd.Request
-	soloPending    bool
-	soloCancelling bool
-	soloPolling    afd.Events
+	// own is the socket's own readiness poll, for interest that grew
+	// while the group's poll was pending (see pollOwn).
+	own afdPoll
 
 	// consumed holds, for an edge-triggered registration, the AFD events
 	// already reported and not watched again until rearmed. disabled is set
@@ -48,9 +45,9 @@ type sockState struct {
 	consumed afd.Events
 	disabled bool
 
-	ready   Events // readiness found and not yet delivered by Wait
-	inReady bool   // on the poller's ready list
-	deleted bool   // deleted or closed: polls that still name it ignore it
+	found      Events // readiness found and not yet delivered by Wait
+	onDeliverq bool   // on the poller's delivery list (deliverq)
+	deleted    bool   // deleted or closed: polls that still name it ignore it
 	// lingering is set while, dropped, it is on g.lingering: its own
 	// polls are pending and not cancelled.
 	lingering bool
@@ -61,7 +58,7 @@ func (s *sockState) wanted() afd.Events {
 	if s.disabled {
 		return 0
 	}
-	return afdInterest(s.interest) &^ s.consumed
+	return s.asks &^ s.consumed
 }
 
 // covered reports whether the readiness polls in flight ask for all that
@@ -69,11 +66,11 @@ func (s *sockState) wanted() afd.Events {
 // reports beyond the interest is filtered at delivery.
 func (s *sockState) covered() bool {
 	w := s.wanted()
-	return w == 0 || (s.inPoll && w&^s.polling == 0) || s.soloCovers(w)
+	return w == 0 || (s.inPoll && w&^s.polling == 0) || s.ownCovers(w)
 }
 
-// soloCovers reports whether the socket's own poll in flight asks for
+// ownCovers reports whether the socket's own poll in flight asks for
 // all of w.
-func (s *sockState) soloCovers(w afd.Events) bool {
-	return s.soloPending && !s.soloCancelling && w&^s.soloPolling == 0
+func (s *sockState) ownCovers(w afd.Events) bool {
+	return s.own.state == pending && w&^s.own.asked == 0
 }

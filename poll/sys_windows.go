@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -42,16 +43,17 @@ type sysPoller struct {
 	socks    map[uintptr]*sockState // registered sockets by handle
 	groups   groups
 	polls    groupPolls   // requests free for reuse
-	readyq   []*sockState // readiness to deliver, in the order it was found
+	deliverq []*sockState // readiness to deliver, in the order it was found
 	updateq  []*group     // groups whose polls must be submitted or changed
 	flushq   []*group     // the update list being flushed: swapped with updateq
-	inflight int          // polls whose completion has not been dequeued
+	inflight inFlight     // polls whose completion has not been dequeued
 	blocked  int          // Waits blocked on the port
 	woken    bool         // a wake-up was dequeued and not yet returned
+	failure  error        // a failure of a group's poll for the next Wait to return
 	closing  bool         // close is taking in the last completions
 
 	handles      map[windows.Handle]*handleWait // AddHandle registrations
-	readyHandles []uint64                       // keys of signalled handles to deliver
+	firedHandles []uint64                       // keys of signalled handles to deliver
 
 	wakePosted  atomic.Bool  // a wake packet is queued and not yet dequeued
 	flushPosted atomic.Bool  // a flush packet is queued and not yet dequeued
@@ -66,6 +68,7 @@ func (p *sysPoller) init(o options) error {
 	p.port = port
 	p.watchCloses = !o.deleteBeforeClose
 	p.socks = make(map[uintptr]*sockState)
+	p.inflight = make(inFlight)
 	return nil
 }
 
@@ -74,13 +77,20 @@ func (p *sysPoller) add(fd uintptr, key uint64, ev Events) error {
 	defer p.mu.Unlock()
 	if _, ok := p.socks[fd]; ok {
 		// The handle may belong to a socket that was closed and whose
-		// LOCAL_CLOSE completion is still queued: handle values are reused
-		// at once. Take in what the port holds, then look again.
-		if err := p.dequeueNow(); err != nil {
-			return err
-		}
-		if _, ok := p.socks[fd]; ok {
-			return fs.ErrExist
+		// LOCAL_CLOSE completion is still queued, behind any number of
+		// others: handle values are reused at once. Take in all that the
+		// port holds, then look again.
+		for {
+			n, err := p.dequeueNow()
+			if err != nil {
+				return err
+			}
+			if _, ok := p.socks[fd]; !ok {
+				break
+			}
+			if n < entryBatch {
+				return fs.ErrExist
+			}
 		}
 	}
 	base, err := afd.BaseSocket(windows.Handle(fd))
@@ -101,6 +111,7 @@ func (p *sysPoller) add(fd uintptr, key uint64, ev Events) error {
 		fd: fd, base: base, key: key, interest: ev,
 		datagram: typ == windows.SOCK_DGRAM,
 	}
+	s.asks = afdInterest(ev, s.datagram)
 	g.add(s)
 	if p.watchCloses {
 		if err := p.startWatch(s); err != nil {
@@ -115,7 +126,7 @@ func (p *sysPoller) add(fd uintptr, key uint64, ev Events) error {
 	}
 	p.socks[fd] = s
 	p.pollAgain(s)
-	p.wakeIfReady()
+	p.wakeToDeliver()
 	return nil
 }
 
@@ -123,18 +134,14 @@ func (p *sysPoller) add(fd uintptr, key uint64, ev Events) error {
 // group not yet in p.socks. A watch that completes at once (the socket is
 // closed) leaves s deleted.
 func (p *sysPoller) startWatch(s *sockState) error {
-	s.watch = afd.NewRequest(1)
-	s.watch.Context = s
-	s.watch.Set(0, s.base, afd.LocalClose)
-	done, err := s.g.dev.Poll(s.watch)
+	s.watch = newAFDPoll(1, s)
+	s.watch.req.Set(0, s.base, afd.LocalClose)
+	done, err := p.submit(s.g.dev, &s.watch)
 	switch {
 	case err != nil:
 		return err
 	case done:
 		p.completeWatch(s)
-	default:
-		s.watching = true
-		p.inflight++
 	}
 	return nil
 }
@@ -147,10 +154,11 @@ func (p *sysPoller) modify(fd uintptr, key uint64, ev Events) error {
 		return fs.ErrNotExist
 	}
 	s.key, s.interest = key, ev
+	s.asks = afdInterest(ev, s.datagram)
 	s.consumed, s.disabled = 0, false
-	s.ready = 0 // found under the old interest: the new poll tells afresh
+	p.forgetFound(s) // found under the old interest: the new poll tells afresh
 	p.pollAgain(s)
-	p.wakeIfReady()
+	p.wakeToDeliver()
 	return nil
 }
 
@@ -179,15 +187,15 @@ func (p *sysPoller) rearm(fd uintptr, ev Events) error {
 	}
 	s.consumed &^= a
 	p.pollAgain(s)
-	p.wakeIfReady()
+	p.wakeToDeliver()
 	return nil
 }
 
 // drop forgets s: deleted, or its socket closed. A group poll in flight
 // that names it ignores it when it completes. The polls of its own, the
-// watch and the solo poll, are left to complete by themselves, which they
-// do when the socket is closed (the usual end of a deleted socket): s
-// lingers in its group until they have (see linger).
+// watch and the one-handle poll, are left to complete by themselves,
+// which they do when the socket is closed (the usual end of a deleted
+// socket): s lingers in its group until they have (see linger).
 func (p *sysPoller) drop(s *sockState) {
 	if p.socks[s.fd] == s {
 		delete(p.socks, s.fd)
@@ -196,11 +204,12 @@ func (p *sysPoller) drop(s *sockState) {
 		return
 	}
 	s.deleted = true
-	s.ready, s.inPoll = 0, false
+	s.inPoll = false
+	p.forgetFound(s)
 	g := s.g
 	g.remove(s)
 	p.groups.put(g)
-	if s.watching || s.soloPending {
+	if s.watch.inFlight() || s.own.inFlight() {
 		g.linger(s)
 		if len(g.lingering) > lingerLimit {
 			p.purge(g)
@@ -221,10 +230,8 @@ const lingerLimit = groupSize
 // purge cancels the polls of the sockets lingering in g.
 func (p *sysPoller) purge(g *group) {
 	for _, s := range g.lingering {
-		if s.watching {
-			g.dev.Cancel(s.watch) // StatusNotFound: completed, its packet is on its way
-		}
-		s.cancelSolo()
+		s.watch.cancel(g.dev)
+		s.own.cancel(g.dev)
 		s.lingering = false
 	}
 	clear(g.lingering)
@@ -234,29 +241,29 @@ func (p *sysPoller) purge(g *group) {
 // settle ends the lingering of a dropped socket once its last poll has
 // completed.
 func (p *sysPoller) settle(s *sockState) {
-	if s.lingering && !s.watching && !s.soloPending {
+	if s.lingering && !s.watch.inFlight() && !s.own.inFlight() {
 		s.g.unlinger(s)
 	}
 }
 
-// wakeIfReady wakes a blocked Wait when a call outside Wait found
+// wakeToDeliver wakes a blocked Wait when a call outside Wait found
 // readiness: a poll that completed inline is on no port.
-func (p *sysPoller) wakeIfReady() {
-	if len(p.readyq) > 0 {
+func (p *sysPoller) wakeToDeliver() {
+	if len(p.deliverq) > 0 {
 		p.wake()
 	}
 }
 
 // pollAgain makes the polls of s ask for what s wants now. The polls in
 // flight are kept if they cover it. Otherwise, while the group's poll is
-// pending, s is polled on its own (pollSolo); with none pending the group
+// pending, s is polled on its own (pollOwn); with none pending the group
 // is queued, and a blocked Wait is told to flush it.
 func (p *sysPoller) pollAgain(s *sockState) {
 	if s.covered() {
 		return
 	}
-	if s.g.ready != nil {
-		p.pollSolo(s)
+	if s.g.poll != nil || perSocketPolls {
+		p.pollOwn(s)
 		p.regroup(s.g)
 		return
 	}
@@ -279,12 +286,15 @@ func (p *sysPoller) check(g *group) {
 	}
 }
 
-// submitReady submits the readiness poll of g, naming every member that
+// submitGroup submits the readiness poll of g, naming every member that
 // wants events, and cancels the members' own polls in flight: the group's
 // poll takes them in. A poll that completes at once (a member is ready) is
 // processed at once: the devices skip the port on success, so no packet
-// will come for it.
-func (p *sysPoller) submitReady(g *group) {
+// will come for it. A poll the driver refuses because a member is no
+// longer a socket has the members checked (see check) and is submitted
+// again; one it refuses otherwise, or again once checked, fails the next
+// Wait, and is submitted again by the one after.
+func (p *sysPoller) submitGroup(g *group, checked bool) {
 	gp := p.polls.get(g)
 	for _, s := range g.members {
 		w := s.wanted()
@@ -295,37 +305,40 @@ func (p *sysPoller) submitReady(g *group) {
 		s.inPoll, s.polling = true, w
 		// The group's poll takes it in: one poll to complete and fetch
 		// for the group instead of one each (see regroup).
-		s.cancelSolo()
+		s.own.cancel(g.dev)
 	}
 	if len(gp.socks) == 0 {
 		p.polls.put(gp)
 		return
 	}
-	done, err := g.dev.Poll(gp.req)
+	done, err := p.submit(g.dev, &gp.afdPoll)
 	if err != nil {
-		// A member is not a socket any more: the next flush finds it.
 		for _, s := range gp.socks {
 			s.inPoll = false
 		}
+		n := len(gp.socks)
 		p.polls.put(gp)
-		g.suspect = true
+		if closedSocket(err) && !checked {
+			// A member is not a socket any more: the next flush finds it.
+			g.suspect = true
+		} else {
+			p.fail(fmt.Errorf("poll of %d sockets: %w", n, err))
+		}
 		p.queueGroup(g)
 		return
 	}
-	g.ready = gp
+	g.poll = gp
 	if done {
-		p.completeReady(gp)
-		return
+		p.completeGroup(gp)
 	}
-	p.inflight++
 }
 
-// completeReady processes the outcome of a readiness poll, dequeued or
+// completeGroup processes the outcome of a readiness poll, dequeued or
 // inline: every member it reports, then the group is queued to be polled
 // again. Members it did not report keep their state.
-func (p *sysPoller) completeReady(gp *groupPoll) {
+func (p *sysPoller) completeGroup(gp *groupPoll) {
 	g := gp.g
-	g.ready, g.cancelling = nil, false
+	g.poll = nil
 	for _, s := range gp.socks {
 		if !s.deleted {
 			s.inPoll = false
@@ -335,9 +348,11 @@ func (p *sysPoller) completeReady(gp *groupPoll) {
 	switch {
 	case st == afd.StatusCancelled:
 		// By Close, or by regroup: the group is polled again below.
-	case st.IsError():
+	case closedSocket(st):
 		// A member is no longer a socket the driver knows.
 		g.suspect = true
+	case st.IsError():
+		p.fail(fmt.Errorf("poll of %d sockets completed: %w", len(gp.socks), st))
 	default:
 		hint := 0
 		for _, e := range gp.req.Ready() {
@@ -360,38 +375,38 @@ func (p *sysPoller) completeReady(gp *groupPoll) {
 // the events count as readiness and the watch starts again; for a
 // deleted socket registered again, they count for the new registration.
 func (p *sysPoller) completeWatch(s *sockState) {
-	s.watching = false
-	st := s.watch.Status()
+	st := s.watch.req.Status()
 	if s.deleted {
 		if t := p.socks[s.fd]; t != nil && t.base == s.base && st != afd.StatusCancelled && !st.IsError() {
-			if ready := s.watch.Ready(); len(ready) > 0 && ready[0].Events&afd.LocalClose == 0 {
+			if ready := s.watch.req.Ready(); len(ready) > 0 && ready[0].Events&afd.LocalClose == 0 {
 				p.fired(t, ready[0].Events)
 			}
 		}
 		p.settle(s)
 		return
 	}
-	if st == afd.StatusCancelled || st.IsError() {
+	if st == afd.StatusCancelled || closedSocket(st) {
 		p.drop(s)
 		return
 	}
 	var fired afd.Events
-	if ready := s.watch.Ready(); len(ready) > 0 {
+	if st.IsError() {
+		// Not a closed socket: the caller hears of it, and the watch
+		// starts again.
+		p.report(s, Err)
+	} else if ready := s.watch.req.Ready(); len(ready) > 0 {
 		fired = ready[0].Events
 	}
 	if !p.fired(s, fired) {
 		return
 	}
 	p.queueGroup(s.g)
-	done, err := s.g.dev.Poll(s.watch)
+	done, err := p.submit(s.g.dev, &s.watch)
 	switch {
 	case err != nil:
-		p.drop(s)
+		p.sockFailed(s, err)
 	case done:
 		p.completeWatch(s)
-	default:
-		s.watching = true
-		p.inflight++
 	}
 }
 
@@ -405,17 +420,69 @@ func (p *sysPoller) fired(s *sockState, fired afd.Events) bool {
 	if s.disabled {
 		return true
 	}
-	if ev := reported(epollEvents(fired, s.datagram), s.interest); ev != 0 {
-		s.ready |= ev
-		if !s.inReady {
-			s.inReady = true
-			p.readyq = append(p.readyq, s)
-		}
-		if s.interest&Edge != 0 {
-			s.consumed |= afdConsumed(fired)
-		}
+	if p.report(s, epollEvents(fired, s.datagram)) && s.interest&Edge != 0 {
+		s.consumed |= afdConsumed(fired)
 	}
 	return true
+}
+
+// forgetFound forgets the readiness of s not yet delivered, and takes it off
+// the delivery list: left there, it would still count as readiness to
+// deliver, waking a Wait and holding back its group's next poll (see
+// refresh) for nothing.
+func (p *sysPoller) forgetFound(s *sockState) {
+	s.found = 0
+	if !s.onDeliverq {
+		return
+	}
+	s.onDeliverq = false
+	if i := slices.Index(p.deliverq, s); i >= 0 {
+		p.deliverq = slices.Delete(p.deliverq, i, i+1)
+	}
+}
+
+// report adds the readiness ev, masked with the interest of s, to what
+// the next Wait delivers for s. It reports whether anything was left.
+func (p *sysPoller) report(s *sockState, ev Events) bool {
+	if s.disabled {
+		return false
+	}
+	ev = reported(ev, s.interest)
+	if ev == 0 {
+		return false
+	}
+	s.found |= ev
+	if !s.onDeliverq {
+		s.onDeliverq = true
+		p.deliverq = append(p.deliverq, s)
+	}
+	return true
+}
+
+// sockFailed handles a failure of a poll of the socket's own (its watch
+// or its one-handle poll): a socket that is no longer one is dropped,
+// and any other failure is reported as Err on its next event.
+func (p *sysPoller) sockFailed(s *sockState, err error) {
+	if closedSocket(err) {
+		p.drop(s)
+		return
+	}
+	p.report(s, Err)
+}
+
+// fail records a failure of a group's poll for the next Wait to return
+// (the first, when several come before it).
+func (p *sysPoller) fail(err error) {
+	if p.failure == nil {
+		p.failure = err
+	}
+}
+
+// takeFailure returns the recorded failure, if any, and forgets it.
+func (p *sysPoller) takeFailure() error {
+	err := p.failure
+	p.failure = nil
+	return err
 }
 
 func (p *sysPoller) queueGroup(g *group) {
@@ -430,22 +497,23 @@ func (p *sysPoller) queueGroup(g *group) {
 // longer covers what the members want. A group with readiness not yet
 // delivered waits: polling again would only find it again.
 func (p *sysPoller) refresh(g *group) {
-	if g.pendingReady() {
+	if g.hasUndelivered() {
 		p.queueGroup(g)
 		return
 	}
-	if g.suspect {
+	checked := g.suspect
+	if checked {
 		p.check(g)
 	}
-	if g.ready == nil {
-		p.submitReady(g)
+	if g.poll == nil && !perSocketPolls {
+		p.submitGroup(g, checked)
 		return
 	}
-	// Backwards: pollSolo may drop a member, which moves the last member
+	// Backwards: pollOwn may drop a member, which moves the last member
 	// into the slot it empties.
 	for i := len(g.members) - 1; i >= 0; i-- {
 		if s := g.members[i]; !s.covered() {
-			p.pollSolo(s)
+			p.pollOwn(s)
 		}
 	}
 	p.regroup(g)
@@ -463,7 +531,7 @@ func (p *sysPoller) flush(limit int) {
 	// Stop once there is more readiness than the Wait can deliver: the
 	// rest waits for the next Wait, in order. This bounds the time a Wait
 	// holds the lock, and is fair to groups further down the list.
-	for ; i < len(q) && len(p.readyq) < limit; i++ {
+	for ; i < len(q) && len(p.deliverq) < limit; i++ {
 		g := q[i]
 		q[i] = nil
 		g.inUpdate = false
@@ -482,33 +550,33 @@ func (p *sysPoller) flush(limit int) {
 	p.flushq = again[:0]
 }
 
-// deliver moves readiness from the ready list into events.
+// deliver moves readiness from the delivery list into events.
 func (p *sysPoller) deliver(events []Event) int {
 	n, i := 0, 0
-	for ; i < len(p.readyq) && n < len(events); i++ {
-		s := p.readyq[i]
-		p.readyq[i] = nil
-		s.inReady = false
-		if s.deleted || s.ready == 0 {
+	for ; i < len(p.deliverq) && n < len(events); i++ {
+		s := p.deliverq[i]
+		p.deliverq[i] = nil
+		s.onDeliverq = false
+		if s.deleted || s.found == 0 {
 			continue
 		}
-		events[n] = Event{Events: s.ready, Key: s.key}
+		events[n] = Event{Events: s.found, Key: s.key}
 		n++
-		s.ready = 0
+		s.found = 0
 		if s.interest&Oneshot != 0 {
 			s.disabled = true
 		}
 		p.queueGroup(s.g)
 	}
-	rest := copy(p.readyq, p.readyq[i:])
-	clear(p.readyq[rest:])
-	p.readyq = p.readyq[:rest]
+	rest := copy(p.deliverq, p.deliverq[i:])
+	clear(p.deliverq[rest:])
+	p.deliverq = p.deliverq[:rest]
 	k := 0
-	for ; k < len(p.readyHandles) && n < len(events); k++ {
-		events[n] = Event{Events: In, Key: p.readyHandles[k]}
+	for ; k < len(p.firedHandles) && n < len(events); k++ {
+		events[n] = Event{Events: In, Key: p.firedHandles[k]}
 		n++
 	}
-	p.readyHandles = p.readyHandles[:copy(p.readyHandles, p.readyHandles[k:])]
+	p.firedHandles = p.firedHandles[:copy(p.firedHandles, p.firedHandles[k:])]
 	return n
 }
 
@@ -543,16 +611,19 @@ func (p *sysPoller) process(entries []iocp.Entry, closed *atomic.Bool) {
 		case keyHandle:
 			p.handleFired(e.Bytes)
 		case keyAFD:
-			p.inflight--
 			r := afd.RequestOf(e.Overlapped)
+			ap := p.dequeued(r)
+			if ap == nil {
+				break
+			}
 			switch c := r.Context.(type) {
 			case *groupPoll:
-				p.completeReady(c)
+				p.completeGroup(c)
 			case *sockState:
-				if r == c.watch {
+				if ap == &c.watch {
 					p.completeWatch(c)
 				} else {
-					p.completeSolo(c)
+					p.completeOwn(c)
 				}
 			}
 		}
@@ -564,19 +635,27 @@ func (p *sysPoller) process(entries []iocp.Entry, closed *atomic.Bool) {
 // flight, a wake-up or flush posted, or a registered handle. Without, a
 // dequeue would find nothing, and under Wine it costs two requests.
 func (p *sysPoller) portMayHold() bool {
-	return p.inflight > 0 || len(p.handles) > 0 || p.wakePosted.Load() || p.flushPosted.Load()
+	return len(p.inflight) > 0 || len(p.handles) > 0 || p.wakePosted.Load() || p.flushPosted.Load()
 }
 
-// dequeueNow processes what the port holds without waiting.
-func (p *sysPoller) dequeueNow() error {
+// dequeueNow processes a batch of what the port holds, without waiting,
+// for a caller that is no Wait, and returns how many packets it took.
+// What they bring is for the Waits: a blocked one is woken for readiness
+// they report, and told to flush for groups they queue (the packets were
+// taken from under it).
+func (p *sysPoller) dequeueNow() (int, error) {
 	buf := entryPool.Get().(*[entryBatch]iocp.Entry)
 	defer entryPool.Put(buf)
 	n, err := p.port.Wait(buf[:], 0)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	p.process(buf[:n], nil)
-	return nil
+	p.wakeToDeliver()
+	if len(p.updateq) > 0 {
+		p.flushWake()
+	}
+	return n, nil
 }
 
 func (p *sysPoller) wait(events []Event, timeout time.Duration, closed *atomic.Bool) (int, error) {
@@ -587,6 +666,7 @@ func (p *sysPoller) wait(events []Event, timeout time.Duration, closed *atomic.B
 	p.yield()
 	buf := entryPool.Get().(*[entryBatch]iocp.Entry)
 	defer entryPool.Put(buf)
+	rounds := 0 // flushes repeated for a repoll
 	for {
 		p.mu.Lock()
 		taken := 0
@@ -615,19 +695,34 @@ func (p *sysPoller) wait(events []Event, timeout time.Duration, closed *atomic.B
 			p.mu.Unlock()
 			return n, nil
 		}
-		// Counted before the lock is released: a call that queues a group
-		// from now on posts a flush packet.
-		p.blocked++
-		p.mu.Unlock()
+		if n == 0 && p.failure != nil {
+			// Events first: a failure waits for a Wait with none.
+			err := p.takeFailure()
+			p.mu.Unlock()
+			return 0, err
+		}
+		// repoll: a group still waits for its poll (one completed inline
+		// during the flush, and queued its group again). Blocking now
+		// would leave its members unpolled, and the Wait deaf to them
+		// until something else came: take in what the port holds
+		// without waiting, and flush again.
+		repoll := len(p.updateq) > 0
 		t := timeout
 		switch {
-		case n > 0:
+		case n > 0 || repoll:
 			t = 0 // take what else is queued, without waiting
 		case timeout > 0:
 			if t = time.Until(deadline); t < 0 {
 				t = 0
 			}
 		}
+		if t != 0 && testHookBlock != nil {
+			testHookBlock(p)
+		}
+		// Counted before the lock is released: a call that queues a group
+		// from now on posts a flush packet.
+		p.blocked++
+		p.mu.Unlock()
 		m, err := p.port.Wait(buf[:], t)
 		p.mu.Lock()
 		p.blocked--
@@ -639,15 +734,38 @@ func (p *sysPoller) wait(events []Event, timeout time.Duration, closed *atomic.B
 		n += p.deliver(events[n:])
 		woken = p.woken
 		p.woken = false
+		var failure error
+		if n == 0 {
+			failure = p.takeFailure()
+		}
 		p.mu.Unlock()
-		if n > 0 || woken || closed.Load() {
-			return n, nil
+		if n > 0 || woken || closed.Load() || failure != nil {
+			return n, failure
+		}
+		if repoll {
+			rounds++
+			if (timeout == 0 && rounds > maxRepoll) || (timeout > 0 && !time.Now().Before(deadline)) {
+				return 0, nil
+			}
+			continue
 		}
 		if m == 0 && t >= 0 && (timeout == 0 || !time.Now().Before(deadline)) {
 			return 0, nil
 		}
 	}
 }
+
+// testHookBlock, if set, is called with p.mu held by a Wait about to
+// block on the port: the tests check the poller's invariants there.
+var testHookBlock func(p *sysPoller)
+
+// maxRepoll bounds the flushes a Wait with a zero timeout repeats for
+// groups whose polls completed inline with nothing to deliver (see
+// repoll in wait); the others repeat them until their deadline. With the
+// interest asked of the driver the exact inverse of what is reported
+// (afdInterest), a poll that completes inline has something to deliver,
+// so one more flush is the most any Wait should need.
+const maxRepoll = 4
 
 // yieldEvery is how often Waits pass through the Go scheduler (see
 // yield): within the scheduler's time slice of 10 ms, with room for the
@@ -720,15 +838,15 @@ func (p *sysPoller) close() error {
 	buf := entryPool.Get().(*[entryBatch]iocp.Entry)
 	defer entryPool.Put(buf)
 	deadline := time.Now().Add(closeDrainTimeout)
-	for p.inflight > 0 && time.Now().Before(deadline) {
+	for len(p.inflight) > 0 && time.Now().Before(deadline) {
 		n, werr := p.port.Wait(buf[:], time.Until(deadline))
 		if werr != nil {
 			break
 		}
 		p.process(buf[:n], nil)
 	}
-	if p.inflight > 0 {
-		err = fmt.Errorf("poll: close: %d polls did not complete", p.inflight)
+	if len(p.inflight) > 0 {
+		err = fmt.Errorf("poll: close: %d polls did not complete", len(p.inflight))
 	}
 	if gerr := p.groups.close(); gerr != nil && err == nil {
 		err = gerr

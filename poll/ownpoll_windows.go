@@ -10,62 +10,52 @@ import "github.com/goafd/afd"
 // every poll of the process for each socket the poll names, so a change
 // of one socket must not resubmit the whole group.
 
-// pollSolo submits the one-handle poll of s for what it wants, or, if
+// pollOwn submits the one-handle poll of s for what it wants, or, if
 // one is pending that does not cover it, cancels that one: its completion
 // queues the group, whose flush polls s again. A poll the driver refuses
-// drops s: the handle is no longer a socket, as if closed.
-func (p *sysPoller) pollSolo(s *sockState) {
-	if s.soloPending {
-		s.cancelSolo()
+// drops s if the handle is no longer a socket, as if closed; any other
+// failure is reported as Err (see sockFailed).
+func (p *sysPoller) pollOwn(s *sockState) {
+	if s.own.inFlight() {
+		s.own.cancel(s.g.dev)
 		return
 	}
-	if s.solo == nil {
-		s.solo = afd.NewRequest(1)
-		s.solo.Context = s
+	if s.own.req == nil {
+		s.own = newAFDPoll(1, s)
 	}
 	want := s.wanted()
-	s.solo.Set(0, s.base, want)
-	done, err := s.g.dev.Poll(s.solo)
+	s.own.req.Set(0, s.base, want)
+	s.own.asked = want
+	done, err := p.submit(s.g.dev, &s.own)
 	if err != nil {
-		p.drop(s)
+		p.sockFailed(s, err)
 		return
 	}
-	s.soloPending, s.soloPolling = true, want
 	if done {
-		p.completeSolo(s)
-		return
-	}
-	p.inflight++
-}
-
-// cancelSolo cancels the one-handle poll of s if it is pending and not
-// cancelled already. Its completion queues the group.
-func (s *sockState) cancelSolo() {
-	if s.soloPending && !s.soloCancelling {
-		s.soloCancelling = true
-		s.g.dev.Cancel(s.solo) // StatusNotFound: completed, its packet is on its way
+		p.completeOwn(s)
 	}
 }
 
-// completeSolo processes the outcome of the one-handle poll of s,
+// completeOwn processes the outcome of the one-handle poll of s,
 // dequeued or inline, and queues the group to poll s again.
-func (p *sysPoller) completeSolo(s *sockState) {
-	s.soloPending, s.soloCancelling = false, false
+func (p *sysPoller) completeOwn(s *sockState) {
 	if s.deleted {
 		p.settle(s)
 		return
 	}
-	st := s.solo.Status()
+	st := s.own.req.Status()
 	switch {
 	case st == afd.StatusCancelled:
 		// Cancelled to change what it asks for.
-	case st.IsError():
+	case closedSocket(st):
 		// The handle is no longer a socket the driver knows.
 		p.drop(s)
 		return
+	case st.IsError():
+		p.report(s, Err)
 	default:
 		var fired afd.Events
-		if ready := s.solo.Ready(); len(ready) > 0 {
+		if ready := s.own.req.Ready(); len(ready) > 0 {
 			fired = ready[0].Events
 		}
 		if !p.fired(s, fired) {
@@ -78,7 +68,7 @@ func (p *sysPoller) completeSolo(s *sockState) {
 	p.flushWake()
 }
 
-// soloLimit is how many members of a group may be polled on their own
+// ownLimit is how many members of a group may be polled on their own
 // while the group's poll is pending before that poll is cancelled and
 // submitted again, taking them in. Every poll that completes costs its own
 // fetch of the result, and Wine's server spins on a socket whose completed
@@ -86,23 +76,22 @@ func (p *sysPoller) completeSolo(s *sockState) {
 // after a burst of accepts) make a burst of traffic from many of them
 // complete one poll each, which the server cannot keep up with, where
 // group polls complete them 32 at a time.
-const soloLimit = 4
+const ownLimit = 4
 
-// regroup cancels the readiness poll of g once soloLimit of its members
+// regroup cancels the readiness poll of g once ownLimit of its members
 // are polled on their own: the completion of the cancellation queues the
 // group, whose next poll names them all and cancels their own polls.
 func (p *sysPoller) regroup(g *group) {
-	if g.ready == nil || g.cancelling {
+	if g.poll == nil || g.poll.state == cancelling {
 		return
 	}
 	n := 0
 	for _, s := range g.members {
-		if s.soloPending && !s.soloCancelling {
+		if s.own.state == pending {
 			n++
 		}
 	}
-	if n >= soloLimit {
-		g.cancelling = true
-		g.dev.Cancel(g.ready.req) // StatusNotFound: completed, its packet is on its way
+	if n >= ownLimit {
+		g.poll.cancel(g.dev)
 	}
 }

@@ -1,0 +1,6 @@
+//go:build afdpersocket
+
+package poll
+
+// perSocketPolls: see pollmodel_windows.go.
+const perSocketPolls = true
