@@ -60,8 +60,20 @@ func (ln *Listener) String() string { return ln.e.String() }
 
 // Close stops the listener: no more connections are accepted (those
 // open go on) or datagrams received. It returns once the socket is
-// closed.
+// closed; but from a callback of another loop than the listener's, it
+// returns at once and that loop closes the socket next (a loop never
+// waits for another). Closing a closed listener does nothing.
 func (ln *Listener) Close() error {
+	switch cl := ln.s.callerLoop(); {
+	case cl == ln.l:
+		ln.close()
+		return nil
+	case cl != nil:
+		if !ln.l.post(task{kind: taskUnlisten, ln: ln, done: make(chan error, 1)}) {
+			return ErrServerClosed
+		}
+		return nil
+	}
 	done := make(chan error, 1)
 	if !ln.l.post(task{kind: taskUnlisten, ln: ln, done: done}) {
 		return ErrServerClosed
@@ -167,6 +179,9 @@ func (ln *Listener) accept() {
 		c.l = to
 		if to == l {
 			l.open(c)
+			if !ln.serving {
+				return // OnOpen closed the listener
+			}
 		} else if !to.post(task{kind: taskAdd, c: c}) {
 			c.l = l
 			to.nconn.Add(-1)

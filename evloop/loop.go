@@ -73,7 +73,8 @@ type loop struct {
 	pollerClosed bool          // taskStop closed the poller: close sockets without Delete
 	drained      chan struct{} // closed when shutdown has nothing left to close
 
-	nconn atomic.Int64 // connections on this loop, or on their way to it
+	nconn atomic.Int64  // connections on this loop, or on their way to it
+	gid   atomic.Uint64 // the id of the loop's goroutine, see callerLoop
 
 	mu       sync.Mutex
 	tasks    []task
@@ -119,6 +120,7 @@ func (l *loop) post(t task) bool {
 
 func (l *loop) run() {
 	defer l.s.wg.Done()
+	l.gid.Store(goid())
 	l.now = time.Since(l.s.start)
 	for !l.exit {
 		l.runTasks()

@@ -71,8 +71,8 @@ const (
 // and dialled connections are spread over the loops (the one with the
 // fewest connections gets the next) and stay on their loop; each listener
 // is served by one loop. Make one with NewServer; all its methods are safe
-// for concurrent use, but Shutdown and Close wait for the loops and must
-// not be called from a callback.
+// for concurrent use, and from the callbacks of its handlers (see the
+// package doc, "Calls from callbacks").
 type Server struct {
 	cfg   Config
 	loops []*loop
@@ -133,6 +133,10 @@ func NewServer(cfg Config) (*Server, error) {
 // by a server that is gone (connecting to it is refused) is removed
 // first; any other file there fails Listen. Closing the listener removes
 // its socket file.
+//
+// Called from a callback, Listen (like AddListener and AddPacketConn)
+// has the listener served by the loop that runs the callback: that loop
+// could not answer another goroutine before the callback returns.
 func (s *Server) Listen(addr string, h Handler) (*Listener, error) {
 	e, err := parseAddr(addr, true)
 	if err != nil {
@@ -176,14 +180,23 @@ func (s *Server) serve(ln *Listener) error {
 	case s.cfg.SendBuffer > 0 || s.cfg.RecvBuffer > 0:
 		sock.SetBuffers(ln.fd, s.cfg.SendBuffer, s.cfg.RecvBuffer)
 	}
-	ln.l = s.loops[int(s.rr.Add(1))%len(s.loops)]
 	ln.pkt.ln = ln
-	done := make(chan error, 1)
-	if !ln.l.post(task{kind: taskListen, ln: ln, done: done}) {
-		return ErrServerClosed
-	}
-	if err := <-done; err != nil {
-		return err
+	if l := s.callerLoop(); l != nil {
+		// From a callback: the loop would answer the task only once the
+		// callback has returned. The listener is served by that loop.
+		ln.l = l
+		if err := ln.open(l); err != nil {
+			return err
+		}
+	} else {
+		ln.l = s.loops[int(s.rr.Add(1))%len(s.loops)]
+		done := make(chan error, 1)
+		if !ln.l.post(task{kind: taskListen, ln: ln, done: done}) {
+			return ErrServerClosed
+		}
+		if err := <-done; err != nil {
+			return err
+		}
 	}
 	s.mu.Lock()
 	s.listeners = append(s.listeners, ln)
@@ -271,13 +284,39 @@ func (s *Server) pick() *loop {
 // ErrServerClosed. If ctx ends first, Shutdown closes what remains as
 // Close does and returns ctx's error. Either way, every OnClose has
 // returned and the loops have exited when it returns.
+//
+// A Shutdown called while another is under way (or after it) joins it:
+// it waits for the same graceful shutdown, bounded by its own ctx, and
+// returns as the first does. After Close, or once a Shutdown was cut
+// short, it returns ErrServerClosed.
+//
+// From a callback, Shutdown cannot wait for the loop that runs the
+// callback: it starts the shutdown (and the wait, bounded by ctx, in
+// another goroutine) and returns nil at once; the callback's loop goes
+// on with it once the callback returns.
 func (s *Server) Shutdown(ctx context.Context) error {
-	if !s.state.CompareAndSwap(stateRunning, stateShuttingDown) {
+	if s.state.CompareAndSwap(stateRunning, stateShuttingDown) {
+		for _, l := range s.loops {
+			l.post(task{kind: taskShutdown})
+		}
+	}
+	if s.callerLoop() != nil {
+		if s.state.Load() == stateClosed {
+			go s.stop()
+			return ErrServerClosed
+		}
+		go s.awaitShutdown(ctx)
+		return nil
+	}
+	return s.awaitShutdown(ctx)
+}
+
+// awaitShutdown waits for the loops to drain, or ctx to end, and stops
+// them.
+func (s *Server) awaitShutdown(ctx context.Context) error {
+	if s.state.Load() == stateClosed {
 		s.stop()
 		return ErrServerClosed
-	}
-	for _, l := range s.loops {
-		l.post(task{kind: taskShutdown})
 	}
 	for _, l := range s.loops {
 		select {
@@ -297,15 +336,26 @@ func (s *Server) Shutdown(ctx context.Context) error {
 
 // Close stops the server at once: it closes the listeners and every
 // connection (OnClose gets ErrServerClosed; pending output is dropped)
-// and returns when the loops have exited. A second Close, or one after
-// Shutdown, returns ErrServerClosed.
+// and returns when the loops have exited. A Shutdown under way is cut
+// short. A second Close, or one after Shutdown has finished, returns
+// ErrServerClosed. From a callback, Close cannot wait for the loop that
+// runs it: it starts the same work and returns at once.
 func (s *Server) Close() error {
-	if s.state.Swap(stateClosed) == stateClosed {
-		s.stop()
-		return ErrServerClosed
+	var err error
+	select {
+	case <-s.stopped:
+		err = ErrServerClosed
+	default:
 	}
-	s.stop()
-	return nil
+	if s.state.Swap(stateClosed) == stateClosed {
+		err = ErrServerClosed
+	}
+	if s.callerLoop() != nil {
+		go s.stop()
+	} else {
+		s.stop()
+	}
+	return err
 }
 
 // stop makes the loops close what they serve and exit, waits for them
