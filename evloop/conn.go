@@ -46,7 +46,7 @@ type Conn struct {
 	nc     net.Conn  // the connection of AddConn, which owns fd; nil otherwise
 	fd     sock.Handle
 	key    uint64
-	local  netip.AddrPort
+	local  netip.AddrPort // guarded by mu: a dialled connection's is set on its loop once connected
 	remote netip.AddrPort
 	path   string // a Unix-domain connection's socket path, for errors
 	ctx    any
@@ -82,8 +82,13 @@ type Conn struct {
 }
 
 // LocalAddr returns the connection's local address; the zero AddrPort
-// for a Unix-domain connection, as for RemoteAddr.
-func (c *Conn) LocalAddr() netip.AddrPort { return c.local }
+// for a Unix-domain connection, as for RemoteAddr, and for a dialled one
+// until it has connected.
+func (c *Conn) LocalAddr() netip.AddrPort {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.local
+}
 
 // RemoteAddr returns the peer's address.
 func (c *Conn) RemoteAddr() netip.AddrPort { return c.remote }
@@ -566,7 +571,10 @@ func (c *Conn) connected(ev poll.Events) {
 		c.closeNow(fmt.Errorf("evloop: dial %s: %w", c.peer(), err))
 		return
 	}
-	c.local, _ = sock.LocalAddr(c.fd)
+	local, _ := sock.LocalAddr(c.fd)
+	c.mu.Lock()
+	c.local = local
+	c.mu.Unlock()
 	c.l.touch(c)
 	c.start()
 }
