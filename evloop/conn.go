@@ -154,9 +154,32 @@ func (c *Conn) OutboundBuffered() int {
 // buffered and sent when the socket is writable, in order. It accepts
 // all of p and returns len(p), unless the connection is closing or
 // closed (net.ErrClosed) or has failed (that error; OnClose follows).
-// Write never blocks and never refuses data for being over MaxOutbound:
-// the loop stops reading instead.
+// Write never blocks.
+//
+// From the connection's own OnOpen and OnTraffic, Write never refuses
+// data for being over MaxOutbound: the loop stops reading instead, and
+// OutboundFull tells the handler to stop answering. Written to from
+// other callbacks (a broadcast, a proxy), where stopping this
+// connection's reads would not stop the writer, it refuses p with
+// ErrOutboundFull, writing nothing, while the pending output is at
+// MaxOutbound or above, as AsyncWrite does.
 func (c *Conn) Write(p []byte) (int, error) {
+	if c.l.cur != c && c.state == connOpen && !c.failed && c.outboundFull() {
+		return 0, ErrOutboundFull
+	}
+	return c.write(p)
+}
+
+// outboundFull reports whether the pending output, of the loop's
+// buffer and of AsyncWrite, is at MaxOutbound or above.
+func (c *Conn) outboundFull() bool {
+	max := c.l.s.cfg.MaxOutbound
+	return max > 0 && c.OutboundBuffered() >= max
+}
+
+// write is Write without the cap, for the connection's own callbacks and
+// the loop.
+func (c *Conn) write(p []byte) (int, error) {
 	switch {
 	case c.failed:
 		return 0, c.err
@@ -284,7 +307,7 @@ func (c *Conn) writeAsync(data []byte) {
 func (c *Conn) writeAny(p []byte) {
 	state := c.state
 	c.state = connOpen
-	c.Write(p)
+	c.write(p)
 	c.state = state
 }
 
@@ -375,7 +398,10 @@ func (c *Conn) read() {
 		c.view = c.in
 	}
 	if c.h.OnTraffic != nil {
+		prev := l.cur
+		l.cur = c
 		c.h.OnTraffic(c)
+		l.cur = prev
 		if c.state == connClosed {
 			return // detached: the rest went with it
 		}
@@ -585,7 +611,11 @@ func (c *Conn) start() {
 	c.state = connOpen
 	c.opened = true
 	if c.h.OnOpen != nil {
+		l := c.l
+		prev := l.cur
+		l.cur = c
 		c.h.OnOpen(c)
+		l.cur = prev
 	}
 	if c.state == connOpen {
 		c.mu.Lock()
@@ -593,7 +623,7 @@ func (c *Conn) start() {
 		c.async = nil
 		c.mu.Unlock()
 		if len(data) > 0 {
-			c.Write(data)
+			c.write(data)
 		}
 	}
 	c.l.markDirty(c)

@@ -247,3 +247,92 @@ func TestInboundCap(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestBroadcastBounded: a callback of one connection writing to another
+// (a broadcast, a proxy) that does not read. Stopping the reads of the
+// connection written to cannot bound that output: Write refuses it with
+// ErrOutboundFull once the pending output is at MaxOutbound, so it stays
+// below MaxOutbound plus one Write, and the peer receives exactly what
+// was accepted once it reads.
+func TestBroadcastBounded(t *testing.T) {
+	const (
+		maxOut = 256 << 10
+		chunk  = 64 << 10
+		sends  = 64 // 4 MiB offered
+	)
+	s := newServer(t, Config{Loops: 1, MaxOutbound: maxOut, SendBuffer: 64 << 10})
+	var (
+		sink       *Conn // the first connection, on the loop's goroutine only
+		accepted   atomic.Int64
+		refused    atomic.Int64
+		maxPending atomic.Int64
+		handled    = make(chan struct{}, sends)
+		sinkOpen   = make(chan struct{})
+	)
+	body := bytes.Repeat([]byte("broadcast!"), chunk/10)
+	ln := listen(t, s, "tcp://127.0.0.1:0", Handler{
+		OnOpen: func(c *Conn) {
+			if sink == nil {
+				sink = c
+				close(sinkOpen)
+			}
+		},
+		OnTraffic: func(c *Conn) {
+			b, _ := c.Next(-1)
+			for range b {
+				n, err := sink.Write(body)
+				switch {
+				case err == nil:
+					accepted.Add(int64(n))
+				case errors.Is(err, ErrOutboundFull):
+					refused.Add(1)
+				default:
+					t.Errorf("Write to the sink: %v", err)
+				}
+				if p := int64(sink.OutboundBuffered()); p > maxPending.Load() {
+					maxPending.Store(p)
+				}
+				handled <- struct{}{}
+			}
+		},
+	})
+	sc := dial(t, ln)
+	sc.(*net.TCPConn).SetReadBuffer(64 << 10)
+	recv(t, sinkOpen, "the sink's OnOpen")
+	src := dial(t, ln)
+	for range sends {
+		if _, err := src.Write([]byte{1}); err != nil {
+			t.Fatal(err)
+		}
+		recv(t, handled, "a request")
+	}
+	if refused.Load() == 0 {
+		t.Errorf("all %d Writes of %d bytes to a peer that does not read were accepted (cap %d)", sends, chunk, maxOut)
+	}
+	if p := maxPending.Load(); p > maxOut+chunk {
+		t.Errorf("the sink's pending output peaked at %d bytes, above %d (the cap plus one Write)", p, maxOut+chunk)
+	}
+	src.Close()
+	want := accepted.Load()
+	got := make([]byte, want)
+	if _, err := io.ReadFull(sc, got); err != nil {
+		t.Fatalf("reading the %d bytes accepted: %v", want, err)
+	}
+	if !bytes.Equal(got, bytes.Repeat(body, int(want)/len(body))) {
+		t.Error("the sink read other bytes than those accepted")
+	}
+	shutdownWith(t, s, sc)
+}
+
+// shutdownWith shuts s down while closing the clients once they read end
+// of stream, so that the shutdown does not linger for them.
+func shutdownWith(t testing.TB, s *Server, clients ...net.Conn) {
+	t.Helper()
+	for _, c := range clients {
+		go func() {
+			io.Copy(io.Discard, c)
+			c.Close()
+		}()
+	}
+	shutdown(t, s)
+}

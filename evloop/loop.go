@@ -64,6 +64,7 @@ type loop struct {
 	closing    connList // connections closing gracefully, likewise
 	paused     []*Listener
 	dirty      []*Conn  // connections to bring up to date after a callback
+	cur        *Conn    // the connection whose OnOpen or OnTraffic runs, see Conn.Write
 	spares     [][]byte // empty buffers for connections, see grow
 	spareBytes int
 	now        time.Duration
