@@ -74,6 +74,15 @@ type Config struct {
 	// spreads connections among them. Linux and the BSDs only: on
 	// Windows Listen fails with it.
 	ReusePort bool
+
+	// OnError, if set, is called with an error that the server met
+	// outside of any one connection: an event loop whose poller failed
+	// (ErrLoopFailed). Such a loop has closed its connections (OnClose
+	// gets the error) and listeners, and takes no more: the server goes
+	// on with its other loops, and Shutdown and Close return the error
+	// too. OnError runs on the failed loop's goroutine, after its last
+	// callback.
+	OnError func(err error)
 }
 
 // Defaults of Config.

@@ -165,6 +165,10 @@ func (s *Server) AddConn(nc net.Conn, h Handler) (*Conn, error) {
 		sock.SetBuffers(fd, s.cfg.SendBuffer, s.cfg.RecvBuffer)
 	}
 	l := s.pick()
+	if l == nil {
+		giveBack(fd)
+		return nil, fmt.Errorf("evloop: add conn %s: %w", c.peer(), s.failure())
+	}
 	c.l = l
 	if !l.post(task{kind: taskAdd, c: c}) {
 		l.nconn.Add(-1)

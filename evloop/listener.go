@@ -176,6 +176,10 @@ func (ln *Listener) accept() {
 		}
 		c := &Conn{h: &ln.h, ln: ln, fd: fd, local: local, remote: peer, path: ln.e.path, state: connOpen}
 		to := s.pick()
+		if to == nil { // cannot be: this loop is live
+			to = l
+			l.nconn.Add(1)
+		}
 		c.l = to
 		if to == l {
 			l.open(c)

@@ -1,6 +1,7 @@
 package evloop
 
 import (
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -75,6 +76,7 @@ type loop struct {
 	drained      chan struct{} // closed when shutdown has nothing left to close
 
 	nconn atomic.Int64  // connections on this loop, or on their way to it
+	dead  atomic.Bool   // the poller failed: the loop is gone, pick skips it
 	gid   atomic.Uint64 // the id of the loop's goroutine, see callerLoop
 
 	mu       sync.Mutex
@@ -140,7 +142,7 @@ func (l *loop) run() {
 		l.now = time.Since(l.s.start)
 		if err != nil {
 			// The poller failed: nothing on this loop can be served.
-			l.closeAll(err)
+			l.fail(err)
 			break
 		}
 		for i := range n {
@@ -348,6 +350,19 @@ func (l *loop) checkDrained() {
 		default:
 			close(l.drained)
 		}
+	}
+}
+
+// fail ends a loop whose poller failed: it is marked dead first, so
+// that no new connection or listener is given to it, then everything it
+// serves is closed with the error, which the server reports.
+func (l *loop) fail(err error) {
+	err = fmt.Errorf("%w: loop %d: %w", ErrLoopFailed, l.id, err)
+	l.dead.Store(true)
+	l.s.recordFailure(err)
+	l.closeAll(err)
+	if h := l.s.cfg.OnError; h != nil {
+		h(err)
 	}
 }
 

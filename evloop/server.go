@@ -57,6 +57,9 @@ var (
 	// ErrOutboundFull: AsyncWrite was refused because the connection's
 	// pending output exceeds Config.MaxOutbound.
 	ErrOutboundFull = errors.New("evloop: outbound buffer full")
+	// ErrLoopFailed: an event loop's poller failed, and the loop stopped
+	// (see Config.OnError). The error wraps the poller's too.
+	ErrLoopFailed = errors.New("evloop: event loop failed")
 )
 
 // Server states.
@@ -88,6 +91,21 @@ type Server struct {
 
 	mu        sync.Mutex
 	listeners []*Listener
+	failures  []error // of loops whose poller failed
+}
+
+// recordFailure keeps the error of a failed loop for Shutdown and Close.
+func (s *Server) recordFailure(err error) {
+	s.mu.Lock()
+	s.failures = append(s.failures, err)
+	s.mu.Unlock()
+}
+
+// failure returns the errors of the failed loops, or nil.
+func (s *Server) failure() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return errors.Join(s.failures...)
 }
 
 // NewServer starts cfg.Loops event loops, with nothing to serve yet: add
@@ -189,7 +207,9 @@ func (s *Server) serve(ln *Listener) error {
 			return err
 		}
 	} else {
-		ln.l = s.loops[int(s.rr.Add(1))%len(s.loops)]
+		if ln.l = s.nextLive(); ln.l == nil {
+			return s.failure()
+		}
 		done := make(chan error, 1)
 		if !ln.l.post(task{kind: taskListen, ln: ln, done: done}) {
 			return ErrServerClosed
@@ -247,6 +267,12 @@ func (s *Server) Dial(addr string, h Handler) (*Conn, error) {
 		}
 	}
 	l := s.pick()
+	if l == nil {
+		if c.fd != badHandle {
+			sock.Close(c.fd)
+		}
+		return nil, fmt.Errorf("evloop: dial %s: %w", e, s.failure())
+	}
 	c.l = l
 	if !l.post(task{kind: taskAdd, c: c}) {
 		l.nconn.Add(-1)
@@ -258,21 +284,47 @@ func (s *Server) Dial(addr string, h Handler) (*Conn, error) {
 	return c, nil
 }
 
-// pick chooses the loop for a new connection, the one with the fewest,
-// and counts the connection on it at once so that concurrent picks see it.
+// pick chooses the loop for a new connection, the live one with the
+// fewest, and counts the connection on it at once so that concurrent
+// picks see it. A failed loop has fewest of all (none): it is skipped,
+// or it would get, and close at once, most new connections. pick
+// returns nil if every loop has failed.
 func (s *Server) pick() *loop {
 	n := uint32(len(s.loops))
 	start := s.rr.Add(1)
-	best := s.loops[start%n]
-	min := best.nconn.Load()
-	for i := uint32(1); i < n && min > 0; i++ {
+	var (
+		best *loop
+		min  int64
+	)
+	for i := uint32(0); i < n; i++ {
 		l := s.loops[(start+i)%n]
-		if c := l.nconn.Load(); c < min {
+		if l.dead.Load() {
+			continue
+		}
+		if c := l.nconn.Load(); best == nil || c < min {
 			best, min = l, c
+			if min == 0 {
+				break
+			}
 		}
 	}
-	best.nconn.Add(1)
+	if best != nil {
+		best.nconn.Add(1)
+	}
 	return best
+}
+
+// nextLive returns the next live loop in round-robin order, for a
+// listener, or nil if every loop has failed.
+func (s *Server) nextLive() *loop {
+	n := uint32(len(s.loops))
+	start := s.rr.Add(1)
+	for i := uint32(0); i < n; i++ {
+		if l := s.loops[(start+i)%n]; !l.dead.Load() {
+			return l
+		}
+	}
+	return nil
 }
 
 // Shutdown stops the server gracefully: it closes the listeners, then
@@ -280,7 +332,8 @@ func (s *Server) pick() *loop {
 // AsyncWrites accepted before included, is flushed, then the sending
 // side is shut down and the peer's close awaited, at most
 // Config.LingerTimeout), waits for all of them, stops the loops and
-// returns nil. Connections still connecting are closed with
+// returns nil, or the error of the loops that failed before (see
+// Config.OnError). Connections still connecting are closed with
 // ErrServerClosed. If ctx ends first, Shutdown closes what remains as
 // Close does and returns ctx's error. Either way, every OnClose has
 // returned and the loops have exited when it returns.
@@ -331,12 +384,13 @@ func (s *Server) awaitShutdown(ctx context.Context) error {
 	if s.state.Load() == stateClosed {
 		return ErrServerClosed // Close cut the shutdown short
 	}
-	return nil
+	return s.failure()
 }
 
 // Close stops the server at once: it closes the listeners and every
 // connection (OnClose gets ErrServerClosed; pending output is dropped)
-// and returns when the loops have exited. A Shutdown under way is cut
+// and returns when the loops have exited, with the error of the loops
+// that failed before, if any (see Config.OnError). A Shutdown under way is cut
 // short. A second Close, or one after Shutdown has finished, returns
 // ErrServerClosed. From a callback, Close cannot wait for the loop that
 // runs it: it starts the same work and returns at once.
@@ -354,6 +408,9 @@ func (s *Server) Close() error {
 		go s.stop()
 	} else {
 		s.stop()
+	}
+	if err == nil {
+		err = s.failure()
 	}
 	return err
 }
