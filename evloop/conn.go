@@ -36,7 +36,7 @@ const (
 // Its methods fall in two groups. AsyncWrite, Close, LocalAddr and
 // RemoteAddr are safe for concurrent use from any goroutine. The others
 // (Peek, Next, Discard, InboundBuffered, Write, OutboundBuffered,
-// Context, SetContext, Detach) belong to the connection's loop: call them from
+// OutboundFull, Context, SetContext, Detach) belong to the connection's loop: call them from
 // the callbacks of its Handler only (of this connection, or of another
 // on the same loop).
 type Conn struct {
@@ -60,7 +60,8 @@ type Conn struct {
 	view     []byte      // inbound bytes as the handler sees them
 	out      []byte      // pending output is out[outHead:]
 	outHead  int
-	paused   bool  // reading stopped: output above MaxOutbound
+	paused   bool  // reading stopped: output at MaxOutbound or above
+	again    bool  // queued for OnTraffic with its unconsumed input, see loop.deliverAgain
 	eof      bool  // the peer shut down its sending side
 	err      error // why the connection closes, for OnClose
 	failed   bool  // err is a failure: settle closes the connection
@@ -168,6 +169,24 @@ func (c *Conn) Write(p []byte) (int, error) {
 		return 0, ErrOutboundFull
 	}
 	return c.write(p)
+}
+
+// OutboundFull reports whether the output written that the socket has
+// not taken yet is at Config.MaxOutbound or above: the loop then stops
+// reading from the connection once the running callback returns.
+//
+// A handler answering many requests in one OnTraffic (a pipelining
+// peer) checks it after each answer and, once it is true, stops
+// answering and leaves the rest of the input unconsumed. The loop calls
+// OnTraffic again with that input when the output has drained to half of
+// MaxOutbound, even if nothing more arrives. A peer that never reads its
+// answers then makes the connection hold at most MaxOutbound plus one
+// answer of output, and one read's worth of input (Config.ReadBufferSize)
+// besides what the handler leaves; without the check, one read of small
+// requests can be worth any amount of answers.
+func (c *Conn) OutboundFull() bool {
+	max := c.l.s.cfg.MaxOutbound
+	return max > 0 && len(c.out)-c.outHead >= max
 }
 
 // outboundFull reports whether the pending output, of the loop's
@@ -397,6 +416,14 @@ func (c *Conn) read() {
 		c.in = append(c.in, l.buf[:n]...)
 		c.view = c.in
 	}
+	c.deliver(inBuf)
+}
+
+// deliver hands the inbound bytes of c.view to OnTraffic and keeps what
+// the handler leaves in c.in. inBuf says that c.view is in the loop's
+// read buffer, not in c.in.
+func (c *Conn) deliver(inBuf bool) {
+	l := c.l
 	if c.h.OnTraffic != nil {
 		prev := l.cur
 		l.cur = c
@@ -483,10 +510,17 @@ func (c *Conn) settle() {
 	case connOpen:
 		if max := c.l.s.cfg.MaxOutbound; max > 0 {
 			switch {
-			case !c.paused && pending > max:
+			case !c.paused && pending >= max:
 				c.paused = true
 			case c.paused && pending <= max/2:
 				c.paused = false
+				if len(c.in) > 0 && !c.again {
+					// The handler may have left requests for want of
+					// room (OutboundFull), and the peer may send
+					// nothing more: offer them again.
+					c.again = true
+					c.l.again = append(c.l.again, c)
+				}
 			}
 		}
 		if !c.paused {

@@ -66,6 +66,7 @@ type loop struct {
 	paused     []*Listener
 	dirty      []*Conn  // connections to bring up to date after a callback
 	cur        *Conn    // the connection whose OnOpen or OnTraffic runs, see Conn.Write
+	again      []*Conn  // connections to call OnTraffic for with their unconsumed input
 	spares     [][]byte // empty buffers for connections, see grow
 	spareBytes int
 	now        time.Duration
@@ -149,6 +150,7 @@ func (l *loop) run() {
 			l.dispatch(l.events[i])
 		}
 		l.expire()
+		l.deliverAgain()
 	}
 	l.finish()
 }
@@ -283,6 +285,9 @@ func (l *loop) timeout() time.Duration {
 	for _, ln := range l.paused {
 		at(ln.resumeAt)
 	}
+	if len(l.again) > 0 {
+		return 0
+	}
 	if next < 0 {
 		return -1
 	}
@@ -321,6 +326,25 @@ func (l *loop) expire() {
 		l.paused = kept
 	}
 	l.settle()
+}
+
+// deliverAgain calls OnTraffic for the connections that read no more
+// while their output was full and have unconsumed input: the handler
+// may have left it for want of room (see Conn.OutboundFull), and the
+// peer, having sent all it had, may send nothing that would bring it
+// back.
+func (l *loop) deliverAgain() {
+	for i := 0; i < len(l.again); i++ {
+		c := l.again[i]
+		l.again[i] = nil
+		c.again = false
+		if c.state == connOpen && !c.paused && !c.failed && len(c.in) > 0 {
+			c.view = c.in
+			c.deliver(false)
+			l.settle()
+		}
+	}
+	l.again = l.again[:0]
 }
 
 // beginShutdown closes the listeners and starts the graceful close of
