@@ -24,13 +24,15 @@ type Config struct {
 	ReadBufferSize int
 
 	// MaxOutbound caps a connection's pending output: bytes accepted by
-	// Write or AsyncWrite that the socket did not take yet. Above it the
+	// Write or AsyncWrite that the socket did not take yet. At it the
 	// loop stops reading from the connection (no OnTraffic, so a
 	// request-response handler writes no more) until the output has
-	// drained to half of it; AsyncWrite fails with ErrOutboundFull
-	// meanwhile. A peer that never reads thus holds at most about
-	// MaxOutbound plus one read's worth of output. Default: 4 MiB;
-	// negative: no cap.
+	// drained to half of it; AsyncWrite, and Write from the callbacks of
+	// other connections, fail with ErrOutboundFull meanwhile. A peer
+	// that never reads thus holds at most MaxOutbound plus the answers to
+	// one read: one answer, for a handler that stops answering at
+	// Conn.OutboundFull (see the package doc, "Bad peers"). Default:
+	// 4 MiB; negative: no cap.
 	MaxOutbound int
 
 	// MaxInbound caps the inbound bytes a handler may leave unconsumed
