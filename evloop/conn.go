@@ -75,11 +75,12 @@ type Conn struct {
 
 	// Shared with other goroutines, guarded by mu.
 	mu       sync.Mutex
-	async    []byte // AsyncWrite data not yet taken by the loop
-	asyncBuf []byte // the loop's spare buffer, swapped with async
-	closeReq bool   // Close was called: no more AsyncWrite
-	queued   bool   // a taskConn is queued
-	closed   bool   // the socket is closed
+	async    []byte        // AsyncWrite data not yet taken by the loop
+	asyncBuf []byte        // the loop's spare buffer, swapped with async
+	funcs    []func(*Conn) // functions of Run not yet run
+	closeReq bool          // Close was called: no more AsyncWrite
+	queued   bool          // a taskConn is queued
+	closed   bool          // the socket is closed
 }
 
 // LocalAddr returns the connection's local address; the zero AddrPort
@@ -283,6 +284,52 @@ func (c *Conn) Close() error {
 	return nil
 }
 
+// Run queues f to run on the connection's loop, as a callback of c: f
+// may use every method of c, and of the other connections of the loop,
+// as OnTraffic can. It is safe from any goroutine and does not wait: it
+// is how work done elsewhere gets back to the loop's state (gnet's
+// Conn.Wake, with a function). Functions run in the order of their Run
+// calls, after the AsyncWrite data queued before them has been written,
+// and, for a dialled connection, once it has connected (after OnOpen).
+// Run fails with net.ErrClosed once Close was called or the connection
+// closed; a function queued before that and not yet run when the
+// connection stops serving (a graceful close begins, it fails) is
+// dropped, and OnClose follows.
+func (c *Conn) Run(f func(c *Conn)) error {
+	c.mu.Lock()
+	if c.closeReq || c.closed {
+		c.mu.Unlock()
+		return net.ErrClosed
+	}
+	c.funcs = append(c.funcs, f)
+	post := !c.queued
+	c.queued = true
+	c.mu.Unlock()
+	if post {
+		c.l.post(task{kind: taskConn, c: c})
+	}
+	return nil
+}
+
+// runFuncs runs the functions queued by Run, while c is open.
+func (c *Conn) runFuncs() {
+	c.mu.Lock()
+	fs := c.funcs
+	c.funcs = nil
+	c.mu.Unlock()
+	l := c.l
+	for i, f := range fs {
+		if c.state != connOpen || c.failed {
+			break
+		}
+		prev := l.cur
+		l.cur = c
+		f(c)
+		l.cur = prev
+		fs[i] = nil
+	}
+}
+
 // runTask takes the AsyncWrite data and Close request queued for c.
 func (c *Conn) runTask() {
 	if c.state == connConnecting || c.state == connClosed {
@@ -302,6 +349,7 @@ func (c *Conn) runTask() {
 	closeReq := c.closeReq
 	c.mu.Unlock()
 	c.writeAsync(data)
+	c.runFuncs()
 	if closeReq {
 		c.beginClose(nil)
 	}
@@ -592,7 +640,7 @@ func (c *Conn) closeNow(err error) {
 	}
 	c.mu.Lock()
 	c.closed = true
-	c.async, c.asyncBuf = nil, nil
+	c.async, c.asyncBuf, c.funcs = nil, nil, nil
 	c.mu.Unlock()
 	l.putBuf(c.in)
 	l.putBuf(c.out)
@@ -659,6 +707,7 @@ func (c *Conn) start() {
 		if len(data) > 0 {
 			c.write(data)
 		}
+		c.runFuncs()
 	}
 	c.l.markDirty(c)
 }
