@@ -71,6 +71,26 @@ type Config struct {
 	SendBuffer int
 	RecvBuffer int
 
+	// Nagle leaves Nagle's algorithm on for TCP connections: small writes
+	// then wait for the acknowledgement of earlier ones and go out
+	// together. Default: false, TCP_NODELAY set, each Write goes out at
+	// once (what request-response protocols want).
+	Nagle bool
+
+	// KeepAlive turns on TCP keep-alive for connections (accepted,
+	// dialled and of AddConn): after KeepAlive without traffic the system
+	// sends a probe, again every KeepAlive, and a peer that has gone
+	// without a word (a crashed host, a cable pulled) fails the connection
+	// after a few unanswered ones. It is rounded to whole seconds, except
+	// on Windows. Default: 0, off (the system's default); IdleTimeout
+	// closes connections that are silent but alive.
+	KeepAlive time.Duration
+
+	// There is no SO_LINGER setting: a close that must deliver what was
+	// written is what Conn.Close does (flush, shut down, wait for the
+	// peer, see LingerTimeout) without blocking the loop in close, and a
+	// close that resets is what IdleTimeout and Server.Close do.
+
 	// ReusePort sets SO_REUSEPORT on TCP listeners, so that other
 	// processes (or servers) can listen on the same port and the kernel
 	// spreads connections among them. Linux and the BSDs only: on

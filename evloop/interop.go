@@ -160,10 +160,7 @@ func (s *Server) AddConn(nc net.Conn, h Handler) (*Conn, error) {
 		c.local, _ = sock.LocalAddr(fd)
 		c.remote, _ = sock.PeerAddr(fd)
 	}
-	sock.SetNoDelay(fd, true)
-	if s.cfg.SendBuffer > 0 || s.cfg.RecvBuffer > 0 {
-		sock.SetBuffers(fd, s.cfg.SendBuffer, s.cfg.RecvBuffer)
-	}
+	s.connOptions(fd)
 	l := s.pick()
 	if l == nil {
 		giveBack(fd)

@@ -170,10 +170,7 @@ func (ln *Listener) accept() {
 		if local.Addr().IsUnspecified() {
 			local, _ = sock.LocalAddr(fd)
 		}
-		sock.SetNoDelay(fd, true)
-		if s.cfg.SendBuffer > 0 || s.cfg.RecvBuffer > 0 {
-			sock.SetBuffers(fd, s.cfg.SendBuffer, s.cfg.RecvBuffer)
-		}
+		s.connOptions(fd)
 		c := &Conn{h: &ln.h, ln: ln, fd: fd, local: local, remote: peer, path: ln.e.path, state: connOpen}
 		to := s.pick()
 		if to == nil { // cannot be: this loop is live

@@ -194,7 +194,7 @@ func (s *Server) serve(ln *Listener) error {
 	case ln.e.path != "":
 	case ln.e.stream:
 		// Accepted sockets inherit it on Linux; set it on them too.
-		sock.SetNoDelay(ln.fd, true)
+		sock.SetNoDelay(ln.fd, !s.cfg.Nagle)
 	case s.cfg.SendBuffer > 0 || s.cfg.RecvBuffer > 0:
 		sock.SetBuffers(ln.fd, s.cfg.SendBuffer, s.cfg.RecvBuffer)
 	}
@@ -261,10 +261,7 @@ func (s *Server) Dial(addr string, h Handler) (*Conn, error) {
 		c.fd = badHandle
 		c.err = fmt.Errorf("evloop: dial %s: %w", e, err)
 	} else {
-		sock.SetNoDelay(c.fd, true)
-		if s.cfg.SendBuffer > 0 || s.cfg.RecvBuffer > 0 {
-			sock.SetBuffers(c.fd, s.cfg.SendBuffer, s.cfg.RecvBuffer)
-		}
+		s.connOptions(c.fd)
 	}
 	l := s.pick()
 	if l == nil {
@@ -437,6 +434,19 @@ func (s *Server) Refused() int64 { return s.refused.Load() }
 
 // Conns returns the accepted connections open now.
 func (s *Server) Conns() int64 { return s.conns.Load() }
+
+// connOptions sets the socket options of Config on a connection's
+// socket: accepted, dialled or of AddConn. Failures are not errors of the
+// connection: the options are hints.
+func (s *Server) connOptions(fd sock.Handle) {
+	sock.SetNoDelay(fd, !s.cfg.Nagle)
+	if s.cfg.SendBuffer > 0 || s.cfg.RecvBuffer > 0 {
+		sock.SetBuffers(fd, s.cfg.SendBuffer, s.cfg.RecvBuffer)
+	}
+	if s.cfg.KeepAlive > 0 {
+		sock.SetKeepAlive(fd, s.cfg.KeepAlive)
+	}
+}
 
 // badHandle marks a Conn whose socket could not be made.
 const badHandle = ^sock.Handle(0)
