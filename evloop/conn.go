@@ -72,6 +72,7 @@ type Conn struct {
 	last     time.Duration // last activity, on the loop's clock
 
 	sent   int64        // bytes the socket has taken, for dones
+	timers []*Timer     // pending Timers of AfterFunc
 	dones  []writeDone  // callbacks of AsyncWriteDone waiting for sent
 	outLen atomic.Int64 // len(out)-outHead, for AsyncWrite
 
@@ -653,6 +654,9 @@ func (c *Conn) closeNow(err error) {
 	}
 	if c.list != nil {
 		c.list.remove(c)
+	}
+	if len(c.timers) > 0 {
+		l.dropTimers(c)
 	}
 	c.closeSocket()
 	l.nconn.Add(-1)
