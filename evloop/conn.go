@@ -33,12 +33,14 @@ const (
 // loop: accepted by a listener, dialled, or taken from Go's net with
 // Server.AddConn.
 //
-// Its methods fall in two groups. AsyncWrite, Close, LocalAddr and
-// RemoteAddr are safe for concurrent use from any goroutine. The others
-// (Peek, Next, Discard, InboundBuffered, Write, OutboundBuffered,
-// OutboundFull, Context, SetContext, Detach) belong to the connection's loop: call them from
-// the callbacks of its Handler only (of this connection, or of another
-// on the same loop).
+// Its methods fall in two groups. AsyncWrite, AsyncWriteDone, Run,
+// Close, LocalAddr, RemoteAddr, LocalNetAddr and RemoteNetAddr are safe
+// for concurrent use from any goroutine. The others (Peek, Next,
+// Discard, InboundBuffered, Write, Writev, OutboundBuffered,
+// OutboundFull, AfterFunc, Context, SetContext, Detach) belong to the
+// connection's loop: call them from the callbacks of its Handler only
+// (of this connection, or of another on the same loop), or from the
+// functions of Run, AfterFunc and AsyncWriteDone.
 type Conn struct {
 	l      *loop
 	h      *Handler
@@ -162,7 +164,8 @@ func (c *Conn) OutboundBuffered() int {
 // closed (net.ErrClosed) or has failed (that error; OnClose follows).
 // Write never blocks.
 //
-// From the connection's own OnOpen and OnTraffic, Write never refuses
+// From the connection's own callbacks (OnOpen, OnTraffic, and its
+// functions of Run, AfterFunc and AsyncWriteDone), Write never refuses
 // data for being over MaxOutbound: the loop stops reading instead, and
 // OutboundFull tells the handler to stop answering. Written to from
 // other callbacks (a broadcast, a proxy), where stopping this
