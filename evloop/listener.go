@@ -35,8 +35,9 @@ type Listener struct {
 	pkt Packet    // the datagram being handled, reused
 	nl  io.Closer // the net.Listener or net.PacketConn of AddListener or AddPacketConn
 
-	serving  bool          // registered with the loop, not closed
-	resumeAt time.Duration // when paused after an accept error
+	serving      bool          // registered with the loop, not closed
+	resumeAt     time.Duration // when paused after an accept error
+	acceptEvents int           // events that found connections to accept (tests read it)
 }
 
 // Addr returns the address the listener is bound to; for a Unix-domain
@@ -136,10 +137,13 @@ func (ln *Listener) onEvent(ev poll.Events) {
 // accept accepts a batch of connections and hands each to a loop.
 func (ln *Listener) accept() {
 	s, l := ln.s, ln.l
-	for range acceptBatch {
+	for i := range acceptBatch {
 		fd, peer, err := sock.AcceptAddr(ln.fd)
 		switch {
 		case err == nil:
+			if i == 0 {
+				ln.acceptEvents++
+			}
 		case sock.WouldBlock(err):
 			return
 		case connAborted(err):
