@@ -40,12 +40,19 @@ type Server struct {
 	exited chan struct{} // closed once cmd.Wait has returned
 	err    error         // cmd.Wait's error, set before exited is closed
 	stderr *tailBuffer
+	wine   bool // a Windows program under Wine
 }
 
 // Start starts cmd, a server command line (see Wine.Command for Windows
 // binaries under Wine), and waits up to timeout for its ready line.
 func Start(cmd *exec.Cmd, timeout time.Duration) (*Server, error) {
+	return start(cmd, timeout, false)
+}
+
+// start is Start; wine says that cmd runs a Windows program under Wine.
+func start(cmd *exec.Cmd, timeout time.Duration, wine bool) (*Server, error) {
 	s := &Server{
+		wine:   wine,
 		cmd:    cmd,
 		lines:  make(chan string, 16),
 		exited: make(chan struct{}),
