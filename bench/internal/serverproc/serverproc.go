@@ -129,9 +129,9 @@ func (s *Server) Stats(timeout time.Duration) (harness.Stats, error) {
 // was killed after it said "stopped": Wine 8 closes a process's socket to
 // the wine server before the Unix side of its exit (process_exit_wrapper
 // in ntdll), and the wine server kills with SIGKILL a process that is
-// still there about half a second later (process_sigkill), though its
-// Windows exit status was 0. A loaded machine is enough for that (an
-// exit delayed by 0.6 s gets the kill, by 0.45 s not).
+// still there about half a second later (process_sigkill: probes at
+// 1/64 s, doubling, then the kill), though its Windows exit status was 0.
+// A loaded machine is enough for that.
 func (s *Server) Quit(timeout time.Duration) error {
 	io.WriteString(s.stdin, "quit\n")
 	s.stdin.Close()
