@@ -113,7 +113,7 @@ func (p *platform) command(ctx context.Context, traced bool, exe string, args ..
 // standard output and error. The output goes through a file, not a
 // pipe: Wine's helper processes, started by the first Windows program
 // of a server, inherit the program's output and outlive it.
-func output(cmd *exec.Cmd, limit time.Duration) ([]byte, error) {
+func output(cmd *exec.Cmd, limit time.Duration, wine bool) ([]byte, error) {
 	f, err := os.CreateTemp("", "micro-out-*.txt")
 	if err != nil {
 		return nil, err
