@@ -58,8 +58,8 @@ func TestAcceptBacklog(t *testing.T) {
 	if err := ln.Close(); err != nil { // after the loop's last accept
 		t.Fatal(err)
 	}
-	// The first connection's event, then 64, 65, 130, 259 and the 122
-	// left: the loop's count at least doubles with each event. One per
+	// The first connection's event, then 64, 65, 130, 260 and the 121
+	// left: the loop's count doubles with each event. One per
 	// acceptBatch would be 1 + 10.
 	if got, most := ln.acceptEvents, 6; got == 0 || got > most {
 		t.Errorf("a backlog of %d took %d events of the listener, want 1 to %d", backlog, got, most)
