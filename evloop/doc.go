@@ -32,7 +32,11 @@
 // goroutine waiting on a poller of its own. Listen adds a listener on an
 // address ("tcp://127.0.0.1:8080", "udp://[::1]:5353", see
 // Server.Listen); Dial adds an outbound connection. Connections are
-// spread over the loops, the least busy first, and stay on theirs.
+// spread over the loops, the least busy first, and stay on theirs. A
+// listener is served by one loop, which accepts for all: each time the
+// listener is ready it takes up to as many connections as that loop
+// serves (64 at least), so that a burst of new connections is accepted
+// in a few rounds of the loop, however many it serves already.
 //
 // A Handler is a set of callbacks: OnOpen, OnTraffic and OnClose for
 // connections, OnPacket for datagrams. They run on the connection's

@@ -12,7 +12,9 @@ import (
 
 // Batches bound the work one event of a listener does, so that a busy
 // listener does not starve the connections of its loop; level-triggered
-// polling reports it again for the rest.
+// polling reports it again for the rest. A TCP listener accepts up to as
+// many connections as its loop serves, acceptBatch at least (see
+// accept).
 const (
 	acceptBatch = 64
 	packetBatch = 32
@@ -35,8 +37,9 @@ type Listener struct {
 	pkt Packet    // the datagram being handled, reused
 	nl  io.Closer // the net.Listener or net.PacketConn of AddListener or AddPacketConn
 
-	serving  bool          // registered with the loop, not closed
-	resumeAt time.Duration // when paused after an accept error
+	serving      bool          // registered with the loop, not closed
+	resumeAt     time.Duration // when paused after an accept error
+	acceptEvents int           // events that found connections to accept (tests read it)
 }
 
 // Addr returns the address the listener is bound to; for a Unix-domain
@@ -145,13 +148,23 @@ func (ln *Listener) onEvent(ev poll.Events) {
 	}
 }
 
-// accept accepts a batch of connections and hands each to a loop.
+// accept accepts a batch of connections and hands each to a loop. The
+// batch is as large as the loop's count of connections, acceptBatch at
+// least: the listener is reported once per round of the loop's ready
+// connections, so a fixed batch makes a backlog of n wait n/acceptBatch
+// rounds that grow as it is accepted, where a batch that follows the
+// count drains it in rounds that grow geometrically, and gives the
+// listener no more of the loop than its connections have together.
 func (ln *Listener) accept() {
 	s, l := ln.s, ln.l
-	for range acceptBatch {
+	batch := max(acceptBatch, int(l.nconn.Load()))
+	for i := range batch {
 		fd, peer, err := sock.AcceptAddr(ln.fd)
 		switch {
 		case err == nil:
+			if i == 0 {
+				ln.acceptEvents++
+			}
 		case sock.WouldBlock(err):
 			return
 		case connAborted(err):

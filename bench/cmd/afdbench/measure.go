@@ -59,7 +59,7 @@ func (r *runner) run(ctx context.Context, j *job, bin string) ([]result.Result, 
 			}
 		}()
 	}
-	srv, err := serverproc.Start(j.platform.command(bin, "-addr", "127.0.0.1:0", "-mode", j.mode()), readyTimeout)
+	srv, err := j.platform.startServer(readyTimeout, bin, "-addr", "127.0.0.1:0", "-mode", j.mode())
 	if errors.Is(err, serverproc.ErrUnsupported) {
 		err = fmt.Errorf("%w, though the registry says it runs on %s", err, j.platform.GOOS)
 	}

@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"time"
 
 	"github.com/goafd/afd/bench/internal/serverproc"
 )
@@ -65,17 +66,17 @@ func defaultCache() string {
 	return filepath.Join(home, ".cache", "goafd")
 }
 
-// command returns the command line that runs the server binary bin with
-// args on p.
-func (p *platform) command(bin string, args ...string) *exec.Cmd {
+// startServer starts the server binary bin with args on p and waits up
+// to timeout for its ready line.
+func (p *platform) startServer(timeout time.Duration, bin string, args ...string) (*serverproc.Server, error) {
 	if p.Wine != nil {
-		return p.Wine.Command(bin, args...)
+		return p.Wine.Start(timeout, bin, args...)
 	}
 	cmd := exec.Command(bin, args...)
 	if p.Pin {
 		cmd = pinServer(cmd)
 	}
-	return cmd
+	return serverproc.Start(cmd, timeout)
 }
 
 // startupSeconds estimates how long a server takes to start on p, for

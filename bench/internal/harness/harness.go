@@ -11,8 +11,10 @@
 //   - Once listening, the server prints one line, "ready <host:port>", with
 //     the address it is bound to. Errors go to stderr, with exit status 1.
 //   - It then reads commands from stdin, one per line: "stats" prints one
-//     line of Stats; "quit", or the end of stdin, stops the server and
-//     exits with status 0.
+//     line of Stats; "quit", or the end of stdin, stops the server, prints
+//     "stopped" once it has and exits with status 0. Under Wine the
+//     process may yet be killed after the line (see package serverproc),
+//     which the line tells from a failure.
 package harness
 
 import (
@@ -73,7 +75,8 @@ func Main(serve ServeFunc) {
 }
 
 // Run is Main on the given arguments and streams; it returns the exit
-// status: 0 after quit or the end of stdin, 1 on errors, 2 on bad usage.
+// status: 0 after quit or the end of stdin (and the "stopped" line), 1 on
+// errors, 2 on bad usage.
 func Run(args []string, stdin io.Reader, stdout, stderr io.Writer, serve ServeFunc) int {
 	name := "server"
 	if len(os.Args) > 0 {
@@ -103,6 +106,10 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer, serve ServeFu
 	}
 	if err := srv.Stop(); err != nil {
 		fmt.Fprintf(stderr, "stop: %v\n", err)
+		return 1
+	}
+	if _, err := fmt.Fprintln(stdout, "stopped"); err != nil {
+		fmt.Fprintf(stderr, "write stopped line: %v\n", err)
 		return 1
 	}
 	return 0

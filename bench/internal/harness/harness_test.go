@@ -39,8 +39,8 @@ func TestRunProtocol(t *testing.T) {
 			t.Errorf("input %q: stopped %d times, want once", input, f.stopped)
 		}
 		lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
-		if len(lines) != 2 || lines[0] != "ready 127.0.0.1:4242" {
-			t.Fatalf("input %q: output %q, want the ready line and one stats line", input, out.String())
+		if len(lines) != 3 || lines[0] != "ready 127.0.0.1:4242" || lines[2] != "stopped" {
+			t.Fatalf("input %q: output %q, want the ready line, one stats line and \"stopped\"", input, out.String())
 		}
 		st, err := ParseStats(lines[1])
 		if err != nil {
@@ -106,5 +106,24 @@ func TestReadStatsFromOS(t *testing.T) {
 	st := ReadStats(0)
 	if st.RSS < st.Heap || st.Heap == 0 || st.Handles == 0 {
 		t.Errorf("%v: want the resident set above the heap, and open handles", st)
+	}
+}
+
+// TestRunStopFails: a server whose Stop fails exits 1 with the error and
+// does not say "stopped".
+func TestRunStopFails(t *testing.T) {
+	var out, errs bytes.Buffer
+	serve := func(Config) (*Server, error) {
+		return &Server{
+			Addr:  &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 4242},
+			Conns: func() int { return 0 },
+			Stop:  func() error { return io.ErrClosedPipe },
+		}, nil
+	}
+	if code := Run(nil, strings.NewReader("quit\n"), &out, &errs, serve); code != 1 {
+		t.Errorf("exit status %d, want 1", code)
+	}
+	if strings.Contains(out.String(), "stopped") || !strings.Contains(errs.String(), io.ErrClosedPipe.Error()) {
+		t.Errorf("stdout %q, stderr %q: want no \"stopped\" and the error", out.String(), errs.String())
 	}
 }

@@ -48,7 +48,7 @@ func goBenchmarksOf(ctx context.Context, p *platform, quick bool, contender stri
 		dbc = "1"
 	}
 	cmd.Env = append(slices.Clone(p.env), "POLL_TEST_DELETE_BEFORE_CLOSE="+dbc)
-	out, err := output(cmd, 10*time.Minute)
+	out, err := output(cmd, 10*time.Minute, false)
 	benchmarks, perr := parseBench(strings.NewReader(string(out)))
 	rs := benchResults(p.name, contender, benchmarks)
 	if err == nil {

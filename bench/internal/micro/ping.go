@@ -130,7 +130,7 @@ func pings(ctx context.Context, p *platform, opt Options) ([]result.Result, erro
 func ping(ctx context.Context, p *platform, pi pinger, c pingConfig, n int, traced bool) (pingReport, error) {
 	args := append(append([]string(nil), pi.args...),
 		"-n", strconv.Itoa(n), "-pairs", strconv.Itoa(c.pairs), "-proto", c.proto, "-json")
-	out, err := output(p.command(ctx, traced, pi.exe, args...), 10*time.Minute)
+	out, err := output(p.command(ctx, traced, pi.exe, args...), 10*time.Minute, p.wine())
 	if err != nil {
 		return pingReport{}, fmt.Errorf("%s %v: %w: %s", pi.contender, args, err, lastLines(out, 3))
 	}

@@ -3,6 +3,7 @@
 package serverproc
 
 import (
+	"os"
 	"os/exec"
 	"syscall"
 )
@@ -16,4 +17,10 @@ func ownGroup(cmd *exec.Cmd) {
 // killGroup kills the server's process group.
 func killGroup(cmd *exec.Cmd) {
 	syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+}
+
+// killed reports whether the process was killed with SIGKILL.
+func killed(ps *os.ProcessState) bool {
+	ws, ok := ps.Sys().(syscall.WaitStatus)
+	return ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -13,7 +14,11 @@ import (
 
 // behaviourEnv, when set, makes the test binary act as a server: "ok"
 // follows the protocol, "hang" never gets ready, "unsupported" exits 2,
-// "stubborn" ignores quit, "crash" exits 1 on quit.
+// "stubborn" ignores quit, "crash" exits 1 on quit, "killed" is killed
+// (SIGKILL, TerminateProcess) once it has printed "stopped" on quit, as
+// Wine's server kills the process of a Windows program that has exited
+// when its Unix teardown is slow, "killed-early" is killed on quit
+// before it says "stopped".
 const behaviourEnv = "SERVERPROC_TEST_SERVER"
 
 func TestMain(m *testing.M) {
@@ -45,6 +50,14 @@ func fakeServer(behaviour string) {
 			if behaviour == "crash" {
 				fmt.Fprintln(os.Stderr, "boom")
 				os.Exit(1)
+			}
+			if behaviour != "killed-early" {
+				fmt.Println("stopped")
+			}
+			if strings.HasPrefix(behaviour, "killed") {
+				p, _ := os.FindProcess(os.Getpid())
+				p.Kill()
+				time.Sleep(time.Hour)
 			}
 			os.Exit(0)
 		}
@@ -113,5 +126,41 @@ func TestQuitReportsFailure(t *testing.T) {
 	err = s.Quit(5 * time.Second)
 	if err == nil || !strings.Contains(err.Error(), "boom") {
 		t.Fatalf("Quit of a server exiting 1: err = %v, want its stderr in it", err)
+	}
+}
+
+// TestQuitWineKilledAfterStop: under Wine, a server that said "stopped"
+// and was then killed has quit cleanly. Wine 8 closes a process's socket
+// to the wine server before its Unix exit (process_exit_wrapper), and
+// the wine server kills, with SIGKILL, a process that is still there
+// about half a second later (process_sigkill): on a loaded machine, a
+// server that had exited with status 0 then showed as "signal: killed".
+func TestQuitWineKilledAfterStop(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("Wine runs on Unix: its kill is a signal, which Windows has not")
+	}
+	s, err := start(command("killed"), 10*time.Second, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Quit(5 * time.Second); err != nil {
+		t.Errorf("Quit of a Wine server killed after it stopped: %v", err)
+	}
+}
+
+// TestQuitKilled: a kill is a failure natively, even after "stopped",
+// and under Wine before it.
+func TestQuitKilled(t *testing.T) {
+	for _, c := range []struct {
+		behaviour string
+		wine      bool
+	}{{"killed", false}, {"killed-early", true}, {"killed-early", false}} {
+		s, err := start(command(c.behaviour), 10*time.Second, c.wine)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Quit(5 * time.Second); err == nil {
+			t.Errorf("%s (Wine %v): Quit succeeded, want an error", c.behaviour, c.wine)
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"time"
 )
 
 // Wine runs Windows binaries under Wine in one prefix.
@@ -28,6 +29,13 @@ func (w Wine) Command(exe string, args ...string) *exec.Cmd {
 	cmd := exec.Command("wine", append([]string{exe}, args...)...)
 	cmd.Env = w.env()
 	return cmd
+}
+
+// Start starts the Windows binary exe with args under Wine as a server
+// (see the package's Start) and waits up to timeout for its ready line.
+// Its Quit knows of the kill Wine may give a process that has exited.
+func (w Wine) Start(timeout time.Duration, exe string, args ...string) (*Server, error) {
+	return start(w.Command(exe, args...), timeout, true)
 }
 
 // Check reports whether the prefix is ready for Go binaries: Wine is
