@@ -173,7 +173,7 @@ func (ln *Listener) accept() {
 			ln.pause()
 			return
 		}
-		if max := s.cfg.MaxConns; s.conns.Add(1) > int64(max) && max > 0 {
+		if limit := s.cfg.MaxConns; s.conns.Add(1) > int64(limit) && limit > 0 {
 			s.conns.Add(-1)
 			s.refused.Add(1)
 			sock.Close(fd)
