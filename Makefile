@@ -119,6 +119,8 @@ endif
 
 test-windows:
 ifeq ($(HOST),linux)
+	@echo "==> scripts/test-exec.sh (the go test wrapper's exit codes)"
+	cd "$(ROOT)" && bash scripts/test-exec.sh
 	@echo "==> go test windows/amd64 under Wine (checkptr)"
 	cd "$(ROOT)" && $(WINE_ENV) $(GO) test -count=1 -timeout $(TIMEOUT) -gcflags=all=-d=checkptr $(GOTESTFLAGS) ./...
 	@echo "==> go test windows/amd64 under Wine (checkptr): ./poll again, with DeleteBeforeClose"
