@@ -21,7 +21,7 @@ failed=0
 check() {
 	local name=$1 body=$2 want=$3 rc=0
 	printf '%s\n' "$body" >"$work/$name"
-	PATH="$work/bin:$PATH" AFD_CACHE="$work/cache" go_windows_amd64_exec "$work/$name" >/dev/null 2>&1 || rc=$?
+	(PATH="$work/bin:$PATH" AFD_CACHE="$work/cache" go_windows_amd64_exec "$work/$name") >/dev/null 2>&1 || rc=$?
 	if [ "$rc" -ne "$want" ]; then
 		echo "test-exec: FAIL: $name (${body//$'\n'/; }): exit $rc, want $want" >&2
 		failed=1
