@@ -17,13 +17,15 @@ printf '#!/bin/sh\nexit 2\n' >"$work/bin/wineserver"
 chmod +x "$work/bin/"*
 
 failed=0
+# The shell reports the kills the checks expect on its standard error.
+exec 3>&2 2>/dev/null
 # check NAME BODY WANT: a program NAME whose script is BODY must exit WANT.
 check() {
 	local name=$1 body=$2 want=$3 rc=0
 	printf '%s\n' "$body" >"$work/$name"
 	(PATH="$work/bin:$PATH" AFD_CACHE="$work/cache" go_windows_amd64_exec "$work/$name") >/dev/null 2>&1 || rc=$?
 	if [ "$rc" -ne "$want" ]; then
-		echo "test-exec: FAIL: $name (${body//$'\n'/; }): exit $rc, want $want" >&2
+		echo "test-exec: FAIL: $name (${body//$'\n'/; }): exit $rc, want $want"
 		failed=1
 	fi
 }
