@@ -137,3 +137,10 @@ func checkInvariants(t testing.TB, p *Poller) {
 		t.Fatalf("poller state: %v", err)
 	}
 }
+
+// blockedWaits returns how many Waits of p are blocked on the port.
+func blockedWaits(p *Poller) (n int, known bool) {
+	p.sys.mu.Lock()
+	defer p.sys.mu.Unlock()
+	return p.sys.blocked, true
+}
