@@ -692,12 +692,14 @@ func (p *sysPoller) wait(events []Event, timeout time.Duration, closed *atomic.B
 		woken := p.woken
 		p.woken = false
 		if n == len(events) || (n > 0 && drained) || woken {
+			p.passOn()
 			p.mu.Unlock()
 			return n, nil
 		}
 		if n == 0 && p.failure != nil {
 			// Events first: a failure waits for a Wait with none.
 			err := p.takeFailure()
+			p.passOn()
 			p.mu.Unlock()
 			return 0, err
 		}
@@ -727,6 +729,7 @@ func (p *sysPoller) wait(events []Event, timeout time.Duration, closed *atomic.B
 		p.mu.Lock()
 		p.blocked--
 		if err != nil {
+			p.passOn()
 			p.mu.Unlock()
 			return n, err
 		}
@@ -738,21 +741,47 @@ func (p *sysPoller) wait(events []Event, timeout time.Duration, closed *atomic.B
 		if n == 0 {
 			failure = p.takeFailure()
 		}
+		leaving := n > 0 || woken || closed.Load() || failure != nil
+		if leaving {
+			p.passOn()
+		}
 		p.mu.Unlock()
-		if n > 0 || woken || closed.Load() || failure != nil {
+		if leaving {
 			return n, failure
 		}
 		if repoll {
 			rounds++
 			if (timeout == 0 && rounds > maxRepoll) || (timeout > 0 && !time.Now().Before(deadline)) {
+				p.leave()
 				return 0, nil
 			}
 			continue
 		}
 		if m == 0 && t >= 0 && (timeout == 0 || !time.Now().Before(deadline)) {
+			p.leave()
 			return 0, nil
 		}
 	}
+}
+
+// passOn makes a blocked Wait take over what a Wait that returns leaves
+// behind: readiness it had no room for, and groups still to be polled
+// (queued by the packets it dequeued, or not reached by its flush). The
+// packets that would have woken another Wait for them are gone, and the
+// caller of this one may never call Wait again: without, the blocked
+// Waits stay deaf to it (epoll likewise wakes another waiter while its
+// ready list is not empty). The caller holds p.mu.
+func (p *sysPoller) passOn() {
+	if len(p.deliverq) > 0 || len(p.firedHandles) > 0 || len(p.updateq) > 0 {
+		p.flushWake()
+	}
+}
+
+// leave is passOn for a Wait that returns without holding p.mu.
+func (p *sysPoller) leave() {
+	p.mu.Lock()
+	p.passOn()
+	p.mu.Unlock()
 }
 
 // testHookBlock, if set, is called with p.mu held by a Wait about to
