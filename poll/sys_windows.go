@@ -247,9 +247,11 @@ func (p *sysPoller) settle(s *sockState) {
 }
 
 // wakeToDeliver wakes a blocked Wait when a call outside Wait found
-// readiness: a poll that completed inline is on no port.
+// readiness: a poll that completed inline is on no port, and a packet
+// that Add took in (see dequeueNow) is gone from it, a signalled handle's
+// too.
 func (p *sysPoller) wakeToDeliver() {
-	if len(p.deliverq) > 0 {
+	if len(p.deliverq) > 0 || len(p.firedHandles) > 0 {
 		p.wake()
 	}
 }
