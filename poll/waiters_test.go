@@ -3,6 +3,7 @@ package poll
 import (
 	"errors"
 	"net"
+	"sync"
 	"testing"
 	"time"
 
@@ -118,4 +119,90 @@ func shareLeftoverRound(t *testing.T) bool {
 		}
 	}
 	return smallFirst
+}
+
+// TestAddReusedDuringWait: a socket closed while registered (no Delete),
+// and a new socket that takes its handle value and is added at once,
+// while another goroutine Waits all along: Add must not fail with
+// fs.ErrExist, and the new socket's readiness must come with its own key.
+// The blocked Wait may have dequeued the completion that tells of the
+// close and not yet processed it when Add looks.
+func TestAddReusedDuringWait(t *testing.T) {
+	closesRegistered(t)
+	p := newPoller(t)
+	var reports sync.Map // key -> struct{}
+	stop := make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		buf := make([]Event, 8)
+		for {
+			n, err := p.Wait(buf, -1)
+			if err != nil {
+				select {
+				case <-stop:
+					done <- nil
+				default:
+					done <- err
+				}
+				return
+			}
+			for _, e := range buf[:n] {
+				reports.Store(e.Key, struct{}{})
+			}
+		}
+	}()
+	awaitBlocked(t, p, 1)
+	from, _ := udp(t, sock.UDP4)
+	rounds := scaled(200)
+	reused := 0
+	for i := range rounds {
+		old, _, err := sock.Bind(sock.UDP4)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := p.Add(uintptr(old), uint64(2*i), In); err != nil {
+			t.Fatal(err)
+		}
+		if err := sock.Close(old); err != nil {
+			t.Fatal(err)
+		}
+		h, addr, err := sock.Bind(sock.UDP4)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h == old {
+			reused++
+		}
+		key := uint64(2*i + 1)
+		if err := p.Add(uintptr(h), key, In); err != nil {
+			sock.Close(h)
+			t.Fatalf("round %d: Add of a new socket (handle value of the closed one: %v): %v", i, h == old, err)
+		}
+		if err := sock.SendTo(from, []byte("x"), addr); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(eventTimeout)
+		for {
+			if _, ok := reports.Load(key); ok {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("round %d: the new socket's datagram was not reported", i)
+			}
+			time.Sleep(time.Millisecond)
+		}
+		if err := p.Delete(uintptr(h)); err != nil {
+			t.Fatal(err)
+		}
+		sock.Close(h)
+	}
+	close(stop)
+	p.Close()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if reused == 0 {
+		t.Logf("no new socket took the handle value of a closed one: nothing shown")
+	}
+	t.Logf("%d of %d rounds reused the handle value", reused, rounds)
 }
