@@ -89,6 +89,13 @@ func (p *sysPoller) add(fd uintptr, key uint64, ev Events) error {
 				break
 			}
 			if n < entryBatch {
+				old := p.socks[fd]
+				if old.watchedClose() {
+					// A Wait dequeued the packet and waits for the
+					// lock to process it: the socket is closed.
+					p.drop(old)
+					break
+				}
 				return fs.ErrExist
 			}
 		}
@@ -244,6 +251,27 @@ func (p *sysPoller) settle(s *sockState) {
 	if s.lingering && !s.watch.inFlight() && !s.own.inFlight() {
 		s.g.unlinger(s)
 	}
+}
+
+// watchedClose reports whether the watch of s has completed for the
+// socket's close. The system writes a poll's status and result before
+// the thread that dequeues its packet sees it: a Wait may have the packet
+// and wait for the lock that Add holds.
+func (s *sockState) watchedClose() bool {
+	if s.watch.state == idle {
+		return false
+	}
+	r := s.watch.req
+	st := r.Status()
+	switch {
+	case st == afd.StatusPending || st == afd.StatusCancelled:
+		return false
+	case closedSocket(st):
+		return true
+	case st.IsError():
+		return false
+	}
+	return r.Handles()[0].Events&afd.LocalClose != 0
 }
 
 // wakeToDeliver wakes a blocked Wait when a call outside Wait found

@@ -2,6 +2,7 @@ package poll
 
 import (
 	"errors"
+	"io/fs"
 	"net"
 	"sync"
 	"testing"
@@ -154,7 +155,7 @@ func TestAddReusedDuringWait(t *testing.T) {
 	awaitBlocked(t, p, 1)
 	from, _ := udp(t, sock.UDP4)
 	rounds := scaled(200)
-	reused := 0
+	reused, late := 0, 0
 	for i := range rounds {
 		old, _, err := sock.Bind(sock.UDP4)
 		if err != nil {
@@ -163,6 +164,10 @@ func TestAddReusedDuringWait(t *testing.T) {
 		if err := p.Add(uintptr(old), uint64(2*i), In); err != nil {
 			t.Fatal(err)
 		}
+		// Closed once the Wait polls it and blocks: under Wine, closing
+		// a socket while another thread submits a poll naming it, then
+		// making a new socket, has hung the whole process.
+		awaitBlocked(t, p, 1)
 		if err := sock.Close(old); err != nil {
 			t.Fatal(err)
 		}
@@ -174,7 +179,16 @@ func TestAddReusedDuringWait(t *testing.T) {
 			reused++
 		}
 		key := uint64(2*i + 1)
-		if err := p.Add(uintptr(h), key, In); err != nil {
+		err = p.Add(uintptr(h), key, In)
+		for deadline := time.Now().Add(eventTimeout); underWine() && errors.Is(err, fs.ErrExist) && time.Now().Before(deadline); {
+			// Wine (not Windows, where closesocket completes the polls
+			// that name the socket) queues the packet of the close now
+			// and then after Add has looked: the Wait takes it in.
+			late++
+			time.Sleep(time.Millisecond)
+			err = p.Add(uintptr(h), key, In)
+		}
+		if err != nil {
 			sock.Close(h)
 			t.Fatalf("round %d: Add of a new socket (handle value of the closed one: %v): %v", i, h == old, err)
 		}
@@ -204,5 +218,5 @@ func TestAddReusedDuringWait(t *testing.T) {
 	if reused == 0 {
 		t.Logf("no new socket took the handle value of a closed one: nothing shown")
 	}
-	t.Logf("%d of %d rounds reused the handle value", reused, rounds)
+	t.Logf("%d of %d rounds reused the handle value; Add retried %d times for a late close", reused, rounds, late)
 }
