@@ -220,3 +220,48 @@ func TestAddReusedDuringWait(t *testing.T) {
 	}
 	t.Logf("%d of %d rounds reused the handle value; Add retried %d times for a late close", reused, rounds, late)
 }
+
+// TestModifyStormDuringWait: a socket among others whose interest changes
+// many times while another goroutine is blocked in Wait (on Windows:
+// while its group's poll is pending, so that its own polls are submitted
+// and cancelled one after the other) is reported for its last interest
+// and key, and only for those.
+func TestModifyStormDuringWait(t *testing.T) {
+	p := newPoller(t)
+	const others = 8
+	for i := range others {
+		h, _ := udp(t, sock.UDP4)
+		add(t, p, h, uint64(100+i), In)
+	}
+	h, _ := udp(t, sock.UDP4)
+	add(t, p, h, 0, In)
+	results := make(chan waitResult, 1)
+	go func() {
+		buf := make([]Event, 16)
+		for {
+			n, err := p.Wait(buf, eventTimeout)
+			if err != nil || n > 0 {
+				results <- waitResult{events: seen(buf[:n]), err: err}
+				return
+			}
+		}
+	}()
+	awaitBlocked(t, p, 1)
+	cycle := []Events{In | Pri, In | RdHup, Pri, In | Edge, In | Oneshot, RdBand, In}
+	const n = 50
+	for i := range n {
+		if err := p.Modify(uintptr(h), uint64(i), cycle[i%len(cycle)]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	checkInvariants(t, p)
+	// The last change makes it ready: a UDP socket is writable.
+	if err := p.Modify(uintptr(h), n, Out|Oneshot); err != nil {
+		t.Fatal(err)
+	}
+	r := receive(t, results)
+	if r.err != nil || len(r.events) != 1 || r.events[0] != (Event{Out, n}) {
+		t.Fatalf("Wait = %v, %v; want %d:OUT", r.events, r.err, n)
+	}
+	checkInvariants(t, p)
+}
