@@ -265,3 +265,53 @@ func TestModifyStormDuringWait(t *testing.T) {
 	}
 	checkInvariants(t, p)
 }
+
+// TestResetRefusedAmongBusy: a reset connection and a refused connect,
+// added among many idle sockets (on Windows: to groups whose polls are
+// pending) and a few that stay readable, are reported with their exact
+// bits by Waits with room for one event each: the busy level-triggered
+// sockets, reported again and again, must not starve them.
+func TestResetRefusedAmongBusy(t *testing.T) {
+	p := newPoller(t)
+	const idle, busy = 70, 3
+	for i := range idle {
+		h, _ := udp(t, sock.UDP4)
+		add(t, p, h, uint64(1000+i), In)
+	}
+	if got := wait(t, p, 0); len(got) != 0 {
+		t.Fatalf("idle sockets reported: %v", got)
+	}
+	from, _ := udp(t, sock.UDP4)
+	for i := range busy {
+		h, addr := udp(t, sock.UDP4)
+		if err := sock.SendTo(from, []byte("x"), addr); err != nil {
+			t.Fatal(err)
+		}
+		arrive(t, h)
+		add(t, p, h, uint64(i), In)
+	}
+	add(t, p, peerRST(t), 10, In)
+	add(t, p, refusedTo(t, sock.TCP4), 11, Out)
+	want := map[uint64]Events{0: In, 1: In, 2: In, 10: In | Err | Hup, 11: Out | Err | Hup}
+	got := map[uint64]Events{}
+	buf := make([]Event, 1)
+	for i := 0; len(got) < len(want) && i < 100*len(want); i++ {
+		n, err := p.Wait(buf, eventTimeout)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			t.Fatalf("Wait timed out; reported so far: %v", got)
+		}
+		e := buf[0]
+		w, ok := want[e.Key]
+		if !ok || e.Events != w {
+			t.Fatalf("reported %d:%v, want one of %v", e.Key, e.Events, want)
+		}
+		got[e.Key] = e.Events
+	}
+	if len(got) < len(want) {
+		t.Fatalf("after %d Waits of one event, reported %v of %v", 100*len(want), got, want)
+	}
+	checkInvariants(t, p)
+}
