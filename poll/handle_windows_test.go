@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/windows"
+
+	"github.com/goafd/afd/internal/sock"
 )
 
 func newEvent(t *testing.T) windows.Handle {
@@ -91,4 +93,55 @@ func TestDeleteHandle(t *testing.T) {
 	if err := q.AddHandle(ev, 3); !errors.Is(err, ErrClosed) {
 		t.Fatalf("AddHandle after Close: %v, want ErrClosed", err)
 	}
+}
+
+// TestAddTakesInHandleWakesWait: the packet of a signalled handle that
+// Add takes in (to see whether a registered handle value was closed) is
+// gone from the port; a Wait blocked meanwhile must be told, or it stays
+// deaf to the handle. A blocked Wait is simulated (its count set) so that
+// Add, not the Wait, dequeues the packet: with a real one the two race.
+func TestAddTakesInHandleWakesWait(t *testing.T) {
+	p := newPoller(t)
+	b, _ := udp(t, sock.UDP4)
+	add(t, p, b, 2, In)
+	if got := wait(t, p, 0); len(got) != 0 { // the group's poll pending, nothing queued
+		t.Fatalf("Wait = %v, want nothing", got)
+	}
+	ev := newEvent(t)
+	if err := p.AddHandle(ev, 9); err != nil {
+		t.Fatal(err)
+	}
+	if err := windows.SetEvent(ev); err != nil {
+		t.Fatal(err)
+	}
+	p.sys.mu.Lock()
+	p.sys.blocked++
+	p.sys.mu.Unlock()
+	deadline := time.Now().Add(eventTimeout)
+	for {
+		// b is registered: Add takes in the port (the handle's packet)
+		// and then fails.
+		err := p.Add(uintptr(b), 3, In)
+		if !errors.Is(err, fs.ErrExist) {
+			t.Fatalf("Add of a registered socket: %v, want fs.ErrExist", err)
+		}
+		p.sys.mu.Lock()
+		found := len(p.sys.firedHandles) > 0
+		p.sys.mu.Unlock()
+		if found {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the handle's packet was not taken in by Add")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	p.sys.mu.Lock()
+	p.sys.blocked--
+	woken := p.sys.wakePosted.Load() || p.sys.flushPosted.Load()
+	p.sys.mu.Unlock()
+	if !woken {
+		t.Fatal("Add took in a signalled handle with a Wait blocked, and posted nothing to wake it")
+	}
+	expectOnce(t, p, 9, In)
 }

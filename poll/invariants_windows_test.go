@@ -137,3 +137,14 @@ func checkInvariants(t testing.TB, p *Poller) {
 		t.Fatalf("poller state: %v", err)
 	}
 }
+
+// blockedWaits returns how many Waits of p are blocked on the port with
+// nothing left to do (no flush posted for them, no group queued).
+func blockedWaits(p *Poller) (n int, known bool) {
+	p.sys.mu.Lock()
+	defer p.sys.mu.Unlock()
+	if p.sys.flushPosted.Load() || len(p.sys.updateq) > 0 {
+		return 0, true
+	}
+	return p.sys.blocked, true
+}

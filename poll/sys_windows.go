@@ -89,6 +89,13 @@ func (p *sysPoller) add(fd uintptr, key uint64, ev Events) error {
 				break
 			}
 			if n < entryBatch {
+				old := p.socks[fd]
+				if old.watchedClose() {
+					// A Wait dequeued the packet and waits for the
+					// lock to process it: the socket is closed.
+					p.drop(old)
+					break
+				}
 				return fs.ErrExist
 			}
 		}
@@ -246,10 +253,33 @@ func (p *sysPoller) settle(s *sockState) {
 	}
 }
 
+// watchedClose reports whether the watch of s has completed for the
+// socket's close. The system writes a poll's status and result before
+// the thread that dequeues its packet sees it: a Wait may have the packet
+// and wait for the lock that Add holds.
+func (s *sockState) watchedClose() bool {
+	if s.watch.state == idle {
+		return false
+	}
+	r := s.watch.req
+	st := r.Status()
+	switch {
+	case st == afd.StatusPending || st == afd.StatusCancelled:
+		return false
+	case closedSocket(st):
+		return true
+	case st.IsError():
+		return false
+	}
+	return r.Handles()[0].Events&afd.LocalClose != 0
+}
+
 // wakeToDeliver wakes a blocked Wait when a call outside Wait found
-// readiness: a poll that completed inline is on no port.
+// readiness: a poll that completed inline is on no port, and a packet
+// that Add took in (see dequeueNow) is gone from it, a signalled handle's
+// too.
 func (p *sysPoller) wakeToDeliver() {
-	if len(p.deliverq) > 0 {
+	if len(p.deliverq) > 0 || len(p.firedHandles) > 0 {
 		p.wake()
 	}
 }
@@ -692,12 +722,14 @@ func (p *sysPoller) wait(events []Event, timeout time.Duration, closed *atomic.B
 		woken := p.woken
 		p.woken = false
 		if n == len(events) || (n > 0 && drained) || woken {
+			p.passOn()
 			p.mu.Unlock()
 			return n, nil
 		}
 		if n == 0 && p.failure != nil {
 			// Events first: a failure waits for a Wait with none.
 			err := p.takeFailure()
+			p.passOn()
 			p.mu.Unlock()
 			return 0, err
 		}
@@ -727,6 +759,7 @@ func (p *sysPoller) wait(events []Event, timeout time.Duration, closed *atomic.B
 		p.mu.Lock()
 		p.blocked--
 		if err != nil {
+			p.passOn()
 			p.mu.Unlock()
 			return n, err
 		}
@@ -738,21 +771,47 @@ func (p *sysPoller) wait(events []Event, timeout time.Duration, closed *atomic.B
 		if n == 0 {
 			failure = p.takeFailure()
 		}
+		leaving := n > 0 || woken || closed.Load() || failure != nil
+		if leaving {
+			p.passOn()
+		}
 		p.mu.Unlock()
-		if n > 0 || woken || closed.Load() || failure != nil {
+		if leaving {
 			return n, failure
 		}
 		if repoll {
 			rounds++
 			if (timeout == 0 && rounds > maxRepoll) || (timeout > 0 && !time.Now().Before(deadline)) {
+				p.leave()
 				return 0, nil
 			}
 			continue
 		}
 		if m == 0 && t >= 0 && (timeout == 0 || !time.Now().Before(deadline)) {
+			p.leave()
 			return 0, nil
 		}
 	}
+}
+
+// passOn makes a blocked Wait take over what a Wait that returns leaves
+// behind: readiness it had no room for, and groups still to be polled
+// (queued by the packets it dequeued, or not reached by its flush). The
+// packets that would have woken another Wait for them are gone, and the
+// caller of this one may never call Wait again: without, the blocked
+// Waits stay deaf to it (epoll likewise wakes another waiter while its
+// ready list is not empty). The caller holds p.mu.
+func (p *sysPoller) passOn() {
+	if len(p.deliverq) > 0 || len(p.firedHandles) > 0 || len(p.updateq) > 0 {
+		p.flushWake()
+	}
+}
+
+// leave is passOn for a Wait that returns without holding p.mu.
+func (p *sysPoller) leave() {
+	p.mu.Lock()
+	p.passOn()
+	p.mu.Unlock()
 }
 
 // testHookBlock, if set, is called with p.mu held by a Wait about to
