@@ -41,6 +41,20 @@
 // holds up every connection of its loop. Work that blocks belongs in
 // another goroutine, which answers with Conn.AsyncWrite.
 //
+// # Calls from callbacks
+//
+// Every method of Server, Listener and Conn may be called from a
+// callback. Those that need a loop's answer do not wait for the loop that
+// runs the callback (which answers only once the callback returns):
+// Listen, AddListener and AddPacketConn serve the new listener on that
+// loop; Listener.Close closes a listener of that loop at once, and
+// returns at once for one of another loop, which closes it next (a loop
+// never waits for another); Shutdown and Close start their work and
+// return at once, the rest going on once the callback has returned. Dial,
+// AddConn, AsyncWrite and Close of a Conn never wait. The Conn methods
+// that belong to a loop (see Conn) may be called for any connection of
+// the loop that runs the callback.
+//
 // # Connections
 //
 // Inbound data waits in the connection's buffer until the handler
@@ -75,6 +89,29 @@
 // Off Windows, Listen and Dial also take Unix-domain stream sockets,
 // "unix:///run/app.sock".
 //
+// # Coming from gnet or nbio
+//
+// What their users look for first, and where it is here:
+//
+//   - Timers and deadlines: Conn.AfterFunc runs a function on the
+//     connection's loop after a delay (the loop keeps its timers in a
+//     heap and sleeps until the first); a per-connection deadline is an
+//     AfterFunc that closes the connection, stopped with Timer.Stop when
+//     the work is done, and Config.IdleTimeout closes silent ones. There
+//     is no loop-wide tick (gnet's OnTick): a loop has no state of its
+//     own to tick over, and periodic work over connections is a
+//     time.Ticker in a goroutine that calls Conn.Run.
+//   - Running a function on a connection's loop from any goroutine
+//     (gnet's Conn.Wake): Conn.Run.
+//   - A completion callback for an asynchronous write: Conn.AsyncWriteDone.
+//     A vectored write: Conn.Writev (one system call for several buffers).
+//   - TCP options: Config.Nagle (TCP_NODELAY is set by default),
+//     KeepAlive, SendBuffer and RecvBuffer, ReusePort. Config says why
+//     there is no SO_LINGER.
+//   - net.Addr values: Conn.LocalNetAddr and RemoteNetAddr,
+//     Listener.NetAddr, Packet.LocalNetAddr and RemoteNetAddr, beside the
+//     netip.AddrPort of LocalAddr, RemoteAddr and Addr.
+//
 // # Closing
 //
 // Conn.Close and Server.Shutdown close gracefully: the pending output
@@ -89,11 +126,18 @@
 //
 // # Bad peers
 //
-// Config caps what a peer can make the server hold. Pending output above
+// Config caps what a peer can make the server hold. Pending output at
 // MaxOutbound stops reading from the connection until half of it has
-// drained (so a peer that sends requests but never reads the answers
-// holds at most about MaxOutbound), and AsyncWrite refuses data
-// meanwhile (ErrOutboundFull). Unconsumed input above MaxInbound closes
+// drained, and AsyncWrite refuses data meanwhile (ErrOutboundFull), as
+// does Write to it from another connection's callback. A peer that sends
+// requests but never reads the answers thus holds at most MaxOutbound
+// plus the answers to one read (Config.ReadBufferSize of requests),
+// which for small requests with large answers can be any amount: a
+// handler that checks Conn.OutboundFull after each answer, and leaves
+// the rest of its input once it is true, bounds it to MaxOutbound plus
+// one answer, and one read of input (OnTraffic comes again with that
+// input when the output has drained). examples/redis and examples/http
+// do so. Unconsumed input above MaxInbound closes
 // the connection (ErrInboundFull). IdleTimeout closes a connection that
 // moves no byte either way (ErrIdleTimeout). MaxConns refuses connections
 // beyond a number: they are accepted and closed at once. A failure of one
