@@ -70,7 +70,8 @@ type parser struct {
 	head      []byte // head or trailer section gathered so far
 	lineStart int    // start in head of the line not yet ended
 	remaining int64  // body or chunk bytes left
-	req       *http.Request
+	req       *http.Request // the request of the last evHead
+	trailer   http.Header   // the trailer fields of the last evEnd, or nil
 	err       *parseError
 }
 
@@ -96,7 +97,8 @@ func (p *parser) releaseHead() {
 
 // next consumes a prefix of in, n bytes, and returns the first event that
 // it found: evHead (p.req), evBody (body, a slice of in, valid as long as
-// in is), evEnd, evError (p.err; nothing is read after it), or evMore when
+// in is), evEnd (p.trailer: the trailer fields, to merge into the
+// Trailer of the request, which has the declared keys), evError (p.err; nothing is read after it), or evMore when
 // all of in was consumed with no event. A caller loops while n < len(in)
 // or the event is not evMore; it may pass a shorter in, to take body bytes
 // at its own pace.
@@ -129,11 +131,13 @@ func (p *parser) next(in []byte) (n int, ev event, body []byte) {
 	case stateChunkEnd:
 		return p.readChunkEnd(in)
 	case stateChunkSize:
+		p.trailer = nil
 		return p.readChunkSize(in)
 	case stateTrailer:
 		return p.readTrailer(in)
 	case stateEnd:
 		p.state = stateHead
+		p.trailer = nil
 		return 0, evEnd, nil
 	default: // stateFailed
 		return 0, evError, nil
@@ -514,13 +518,7 @@ func (p *parser) readTrailer(in []byte) (int, event, []byte) {
 	}
 	p.head = p.head[:0]
 	if len(t) > 0 {
-		if p.req.Trailer == nil {
-			p.req.Trailer = t
-		} else {
-			for k, vv := range t {
-				p.req.Trailer[k] = vv
-			}
-		}
+		p.trailer = t
 	}
 	p.state = stateHead
 	return n, evEnd, nil

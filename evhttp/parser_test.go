@@ -37,7 +37,9 @@ func feed(p *parser, data []byte, cut func(rest int) int) ([]*parsed, *parseErro
 			case evBody:
 				out[len(out)-1].body = append(out[len(out)-1].body, body...)
 			case evEnd:
-				out[len(out)-1].done = true
+				last := out[len(out)-1]
+				last.done = true
+				mergeTrailer(last.req, p.trailer)
 			case evError:
 				return out, p.err
 			}
