@@ -38,8 +38,8 @@ type hconn struct {
 	c *evloop.Conn
 	p *parser
 
-	state   connState
-	timer   *evloop.Timer
+	state connState
+	timer *evloop.Timer
 	// inTraffic says that onTraffic runs within OnTraffic; skip counts
 	// the input taken outside of it (from Run), which OnTraffic discards
 	// first. evloop keeps what Discard consumes only within OnTraffic:
@@ -47,10 +47,10 @@ type hconn struct {
 	// read, and a slow reader's body got repeated bytes (TestSlowReader).
 	inTraffic bool
 	skip      int
-	body    *body // of the running request, if it has one
-	drained int64
-	done    bool // the running handler has returned (loop's view)
-	cancel  context.CancelFunc
+	body      *body // of the running request, if it has one
+	drained   int64
+	done      bool // the running handler has returned (loop's view)
+	cancel    context.CancelFunc
 
 	expect  bool        // the running request expects 100-continue
 	sent100 atomic.Bool // 100 Continue was sent (or the response begun)

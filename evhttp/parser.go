@@ -67,9 +67,9 @@ type parser struct {
 	maxHeader int // MaxHeaderBytes; the head may have headerSlack more
 
 	state     parseState
-	head      []byte // head or trailer section gathered so far
-	lineStart int    // start in head of the line not yet ended
-	remaining int64  // body or chunk bytes left
+	head      []byte        // head or trailer section gathered so far
+	lineStart int           // start in head of the line not yet ended
+	remaining int64         // body or chunk bytes left
 	req       *http.Request // the request of the last evHead
 	trailer   http.Header   // the trailer fields of the last evEnd, or nil
 	err       *parseError
