@@ -87,6 +87,13 @@ func (b *body) done() bool {
 	return b.eof || b.err != nil
 }
 
+// drained reports whether the handler has read the whole body.
+func (b *body) drained() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.eof && len(b.buf) == 0
+}
+
 // Read reads the body, waiting for the loop to put bytes. The first Read
 // of a request that expects 100-continue sends it.
 func (b *body) Read(p []byte) (int, error) {

@@ -280,7 +280,7 @@ func (w *response) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if w.hijacked {
 		return nil, nil, http.ErrHijacked
 	}
-	if w.body != nil && !w.body.done() {
+	if w.body != nil && !w.body.drained() {
 		return nil, nil, errHijackBody
 	}
 	hc := w.hc
