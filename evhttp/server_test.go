@@ -25,7 +25,7 @@ const timeout = 20 * time.Second
 
 // serve starts s on a loopback port of a two-loop evloop.Server and
 // returns its host:port; the test's cleanup closes both.
-func serve(t *testing.T, s *Server) string {
+func serve(t testing.TB, s *Server) string {
 	t.Helper()
 	es, err := evloop.NewServer(evloop.Config{Loops: 2})
 	if err != nil {
@@ -44,7 +44,7 @@ func serve(t *testing.T, s *Server) string {
 }
 
 // dial opens a raw connection with a deadline.
-func dial(t *testing.T, addr string) (net.Conn, *bufio.Reader) {
+func dial(t testing.TB, addr string) (net.Conn, *bufio.Reader) {
 	t.Helper()
 	nc, err := net.Dial("tcp", addr)
 	if err != nil {
