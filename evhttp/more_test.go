@@ -175,3 +175,31 @@ func TestUploadToBusyHandler(t *testing.T) {
 type zeros struct{}
 
 func (zeros) Read(p []byte) (int, error) { clear(p); return len(p), nil }
+
+// TestHijackAfterBody: a hijacked connection reads what follows the
+// request's body, even when the body came through the window in many
+// pieces (taken by the loop outside of OnTraffic).
+func TestHijackAfterBody(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("evloop cannot detach an accepted connection on Windows (TestHijack checks the error)")
+	}
+	body := strings.Repeat("b", 5000)
+	addr := serve(t, &Server{BodyWindow: 16, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if b, err := io.ReadAll(r.Body); err != nil || string(b) != body {
+			t.Errorf("body: %d bytes, %v", len(b), err)
+		}
+		nc, rw, err := w.(http.Hijacker).Hijack()
+		if err != nil {
+			t.Errorf("Hijack: %v", err)
+			return
+		}
+		defer nc.Close()
+		line, _ := rw.ReadString('\n')
+		io.WriteString(nc, "raw "+line)
+	})})
+	nc, br := dial(t, addr)
+	io.WriteString(nc, "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5000\r\n\r\n"+body+"ping\n")
+	if line, err := br.ReadString('\n'); line != "raw ping\n" {
+		t.Fatalf("%.60q, %v", line, err)
+	}
+}

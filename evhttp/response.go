@@ -304,14 +304,17 @@ func (w *response) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		err error
 	}
 	ch := make(chan result, 1)
-	var try func(c *evloop.Conn)
-	try = func(c *evloop.Conn) {
+	try := func(c *evloop.Conn) {
+		// Input the loop took outside of OnTraffic is still in evloop's
+		// view (see hconn.skip): consume it, or the hijacked connection
+		// would read body bytes again. A Detach that fails after it
+		// leaves skip unknowable: the connection is closed.
+		c.Discard(hc.skip)
+		hc.skip = 0
 		nc, err := c.Detach()
-		if errors.Is(err, evloop.ErrOutputPending) {
-			c.AfterFunc(time.Millisecond, try)
-			return
-		}
-		if err == nil {
+		if err != nil {
+			hc.close()
+		} else {
 			hc.state = connClosing
 			hc.setTimer(0)
 			hc.s.untrack(hc)
