@@ -203,3 +203,17 @@ func TestHijackAfterBody(t *testing.T) {
 		t.Fatalf("%.60q, %v", line, err)
 	}
 }
+
+// TestHeadSniff: a HEAD gets the Content-Type that the GET's body would
+// have been sniffed to, as from net/http.
+func TestHeadSniff(t *testing.T) {
+	addr := serve(t, &Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "<html><body>hi</body></html>")
+	})})
+	nc, br := dial(t, addr)
+	io.WriteString(nc, "HEAD / HTTP/1.1\r\nHost: a\r\n\r\n")
+	resp, _ := readResp(t, br, "HEAD")
+	if ct := resp.Header.Get("Content-Type"); ct != "text/html; charset=utf-8" || resp.ContentLength != 28 {
+		t.Fatalf("HEAD: Content-Type %q, length %d", ct, resp.ContentLength)
+	}
+}

@@ -169,6 +169,9 @@ func (w *response) writeHeader() []byte {
 		closing = true
 	}
 	hc.sent100.Store(true) // no 100 Continue once the response has begun
+	if _, ok := h["Content-Type"]; !ok && w.bodyAllowed() && len(w.buf) > 0 && h.Get("Transfer-Encoding") == "" {
+		h.Set("Content-Type", http.DetectContentType(w.buf)) // as net/http sniffs
+	}
 	switch {
 	case !w.bodyAllowed():
 		w.frame = frameNone
@@ -192,9 +195,6 @@ func (w *response) writeHeader() []byte {
 	}
 	if isHead {
 		w.frame = frameNone
-	}
-	if _, ok := h["Content-Type"]; !ok && w.frame != frameNone && len(w.buf) > 0 && h.Get("Transfer-Encoding") != "chunked" || !ok && w.frame == frameChunked && len(w.buf) > 0 {
-		h.Set("Content-Type", http.DetectContentType(w.buf))
 	}
 	if _, ok := h["Date"]; !ok {
 		h.Set("Date", time.Now().UTC().Format(http.TimeFormat))
