@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"strconv"
@@ -300,26 +301,19 @@ func (w *response) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		return nil, nil, err
 	}
 	type result struct {
-		nc  net.Conn
-		err error
+		nc   net.Conn
+		skip int
+		err  error
 	}
 	ch := make(chan result, 1)
 	try := func(c *evloop.Conn) {
-		// Input the loop took outside of OnTraffic is still in evloop's
-		// view (see hconn.skip): consume it, or the hijacked connection
-		// would read body bytes again. A Detach that fails after it
-		// leaves skip unknowable: the connection is closed.
-		c.Discard(hc.skip)
-		hc.skip = 0
 		nc, err := c.Detach()
-		if err != nil {
-			hc.close()
-		} else {
+		if err == nil {
 			hc.state = connClosing
 			hc.setTimer(0)
 			hc.s.untrack(hc)
 		}
-		ch <- result{nc, err}
+		ch <- result{nc, hc.skip, err}
 	}
 	if err := hc.c.Run(try); err != nil {
 		return nil, nil, err
@@ -327,6 +321,14 @@ func (w *response) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	r := <-ch
 	if r.err != nil {
 		return nil, nil, fmt.Errorf("evhttp: hijack: %w", r.err)
+	}
+	// The input the loop took outside of OnTraffic (hconn.skip) is still
+	// among the bytes that the detached connection reads first: drop it,
+	// or the handler would read body bytes again. It is there already:
+	// this does not wait.
+	if _, err := io.CopyN(io.Discard, r.nc, int64(r.skip)); err != nil {
+		r.nc.Close()
+		return nil, nil, fmt.Errorf("evhttp: hijack: %w", err)
 	}
 	w.hijacked = true
 	return r.nc, bufio.NewReadWriter(bufio.NewReader(r.nc), bufio.NewWriter(r.nc)), nil
