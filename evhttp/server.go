@@ -67,8 +67,8 @@ type Server struct {
 	// BaseContext, if set, returns the base context of requests.
 	BaseContext func() context.Context
 
-	// Loops configures the evloop.Server of ListenAndServe.
-	Loops evloop.Config
+	// EvloopConfig configures the evloop.Server of ListenAndServe.
+	EvloopConfig evloop.Config
 
 	initOnce sync.Once
 	std      *http.Server // for http.ServerContextKey
@@ -169,12 +169,12 @@ func (s *Server) Listen(es *evloop.Server, addr string) (*evloop.Listener, error
 }
 
 // ListenAndServe serves HTTP on addr with an evloop.Server of its own
-// (configured by s.Loops) until Shutdown or Close, and then returns
+// (configured by s.EvloopConfig) until Shutdown or Close, and then returns
 // http.ErrServerClosed, as http.Server's does. ready, if not nil, is
 // called with the listener once it is serving.
 func (s *Server) ListenAndServe(addr string, ready func(*evloop.Listener)) error {
 	s.init()
-	es, err := evloop.NewServer(s.Loops)
+	es, err := evloop.NewServer(s.EvloopConfig)
 	if err != nil {
 		return err
 	}

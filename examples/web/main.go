@@ -85,7 +85,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		Handler:           mux(),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       *idle,
-		Loops:             evloop.Config{Loops: *loops, MaxConns: *maxConns},
+		EvloopConfig:      evloop.Config{Loops: *loops, MaxConns: *maxConns},
 	}
 	served := make(chan error, 1)
 	ready := make(chan *evloop.Listener, 1)
