@@ -57,10 +57,30 @@ type hconn struct {
 
 	closeAfter atomic.Bool // close the connection after the running response
 
-	wmu      sync.Mutex
-	wcond    sync.Cond
-	inflight int   // bytes given to AsyncWriteDone not yet taken by the socket
-	werr     error // the connection failed or closed: writes fail with it
+	wmu        sync.Mutex
+	wcond      sync.Cond
+	inflight   int                // bytes given to AsyncWriteDone not yet taken by the socket
+	werr       error              // the connection failed or closed: writes fail with it
+	liveCancel context.CancelFunc // of the running request, for abort
+	liveBody   *body              // of the running request, for abort
+}
+
+// abort fails the running request from any goroutine: its writes and body
+// reads fail with err and its context is done.
+func (hc *hconn) abort(err error) {
+	hc.wmu.Lock()
+	if hc.werr == nil {
+		hc.werr = err
+	}
+	hc.wcond.Broadcast()
+	cancel, b := hc.liveCancel, hc.liveBody
+	hc.wmu.Unlock()
+	if b != nil {
+		b.finish(nil, err)
+	}
+	if cancel != nil {
+		cancel()
+	}
 }
 
 // onOpen starts serving a connection: its first request's head is due
@@ -114,18 +134,9 @@ func (s *Server) onClose(c *evloop.Conn, err error) {
 	if err == nil {
 		err = net.ErrClosed
 	}
-	hc.wmu.Lock()
-	if hc.werr == nil {
-		hc.werr = err
-	}
-	hc.wcond.Broadcast()
-	hc.wmu.Unlock()
-	if hc.body != nil {
-		hc.body.finish(nil, fmt.Errorf("evhttp: connection closed before the end of the body: %w", err))
-	}
-	if hc.cancel != nil {
-		hc.cancel() // the client is gone: Request.Context is done
-	}
+	// The client is gone: the handler's writes and body reads fail, and
+	// its Request.Context is done.
+	hc.abort(fmt.Errorf("evhttp: connection closed: %w", err))
 	s.untrack(hc)
 }
 
@@ -217,11 +228,14 @@ func (hc *hconn) onTraffic() {
 	}
 }
 
-// close closes the connection gracefully and drops further input.
+// close closes the connection gracefully and drops further input. No
+// handler runs on it: it leaves the connections Shutdown waits for (the
+// evloop.Server's own shutdown waits for its linger).
 func (hc *hconn) close() {
 	hc.state = connClosing
 	hc.setTimer(0)
 	hc.c.Close()
+	hc.s.untrack(hc)
 }
 
 // refuse answers a malformed request as net/http does, and closes.
@@ -269,6 +283,9 @@ func (hc *hconn) startRequest() {
 	ctx = context.WithValue(ctx, http.ServerContextKey, s.std)
 	ctx = context.WithValue(ctx, http.LocalAddrContextKey, hc.c.LocalNetAddr())
 	hc.cancel = cancel
+	hc.wmu.Lock()
+	hc.liveCancel, hc.liveBody = cancel, hc.body
+	hc.wmu.Unlock()
 	req = req.WithContext(ctx)
 	if hc.body != nil {
 		hc.body.req = req
@@ -322,6 +339,9 @@ func (hc *hconn) handlerDone() {
 // next ends the running request and goes on to the next one, or closes.
 func (hc *hconn) next() {
 	hc.body = nil
+	hc.wmu.Lock()
+	hc.liveCancel, hc.liveBody = nil, nil
+	hc.wmu.Unlock()
 	if hc.closeAfter.Load() || hc.s.shuttingDown() {
 		hc.close()
 		return

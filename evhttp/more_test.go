@@ -1,7 +1,9 @@
 package evhttp
 
 import (
+	"context"
 	"errors"
+	"github.com/goafd/afd/evloop"
 	"io"
 	"net"
 	"net/http"
@@ -215,5 +217,60 @@ func TestHeadSniff(t *testing.T) {
 	resp, _ := readResp(t, br, "HEAD")
 	if ct := resp.Header.Get("Content-Type"); ct != "text/html; charset=utf-8" || resp.ContentLength != 28 {
 		t.Fatalf("HEAD: Content-Type %q, length %d", ct, resp.ContentLength)
+	}
+}
+
+// TestShutdownTimeout: a Shutdown whose context ends while a handler
+// still runs returns the context's error and closes the connection: the
+// handler's request context is done.
+func TestShutdownTimeout(t *testing.T) {
+	started, ended := make(chan struct{}), make(chan error, 1)
+	s := &Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		close(started)
+		<-r.Context().Done()
+		ended <- r.Context().Err()
+	})}
+	nc, br := dial(t, serve(t, s))
+	io.WriteString(nc, "GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+	<-started
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if err := s.Shutdown(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Shutdown: %v, want the context's deadline", err)
+	}
+	select {
+	case err := <-ended:
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("request context: %v", err)
+		}
+	case <-time.After(2 * time.Second):
+		// evloop calls OnClose once the graceful close has lingered
+		// for the client's close: Close must not wait for it.
+		t.Fatal("the request context is not done 2 s after Shutdown gave up")
+	}
+	expectEOF(t, br)
+}
+
+// TestListenAndServe: ListenAndServe serves until Shutdown, and then
+// returns http.ErrServerClosed, as http.Server's does.
+func TestListenAndServe(t *testing.T) {
+	s := &Server{Handler: hello}
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- s.ListenAndServe("tcp://127.0.0.1:0", func(ln *evloop.Listener) { ready <- ln.Addr().String() })
+	}()
+	addr := <-ready
+	nc, br := dial(t, addr)
+	io.WriteString(nc, "GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+	readResp(t, br, "GET")
+	if err := s.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; !errors.Is(err, http.ErrServerClosed) {
+		t.Fatalf("ListenAndServe: %v", err)
+	}
+	if err := s.ListenAndServe("tcp://127.0.0.1:0", nil); !errors.Is(err, http.ErrServerClosed) {
+		t.Fatalf("ListenAndServe after Shutdown: %v", err)
 	}
 }

@@ -223,7 +223,9 @@ func (s *Server) untrack(hc *hconn) {
 // finish (their responses say Connection: close) and closes their
 // connections, and returns once all are closed, or ctx's error if ctx ends
 // first, after which Close cuts what remains. The evloop.Server of
-// ListenAndServe is shut down with it; one given to Listen is not.
+// ListenAndServe is shut down with it (its connections closing linger up to
+// its Config.LingerTimeout for their peers to close); one given to Listen
+// is not.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.init()
 	s.state.CompareAndSwap(serverRunning, serverShuttingDown)
@@ -257,13 +259,17 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	return s.stopOwn(func(es *evloop.Server) error { return es.Shutdown(ctx) })
 }
 
-// Close closes the listeners and the connections at once (running
-// handlers see their writes fail and their request's context done).
+// Close closes the listeners and the connections at once: running
+// handlers see their writes and body reads fail and their request's
+// context done. The connections of an evloop.Server given to Listen close
+// as Conn.Close does (their pending output is flushed); the evloop.Server of
+// ListenAndServe is closed.
 func (s *Server) Close() error {
 	s.init()
 	s.state.Store(serverClosed)
 	s.closeListeners()
 	for _, hc := range s.snapshot() {
+		hc.abort(http.ErrServerClosed)
 		hc.c.Close()
 	}
 	return s.stopOwn(func(es *evloop.Server) error { return es.Close() })
