@@ -86,13 +86,14 @@ func newParser(maxHeader int) *parser {
 // gathered: a connection in that state holds no request data.
 func (p *parser) idle() bool { return p.state == stateHead && len(p.head) == 0 }
 
-// releaseHead drops the gathered-head buffer, so that an idle connection
-// keeps none.
+// releaseHead drops the gathered-head buffer and the last trailer, so
+// that an idle connection keeps none.
 func (p *parser) releaseHead() {
 	if len(p.head) == 0 {
 		p.head = nil
 		p.lineStart = 0
 	}
+	p.trailer = nil
 }
 
 // next consumes a prefix of in, n bytes, and returns the first event that
