@@ -487,7 +487,7 @@ func TestIdleHoldsNothing(t *testing.T) {
 		readResp(t, br, "GET")
 	}
 	var after int
-	for range 100 { // the last handlers' goroutines exit after the answer
+	for range 500 { // the last handlers' goroutines exit after the answer
 		if after = runtime.NumGoroutine(); after-before < 10 {
 			return
 		}
