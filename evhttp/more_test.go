@@ -274,3 +274,28 @@ func TestListenAndServe(t *testing.T) {
 		t.Fatalf("ListenAndServe after Shutdown: %v", err)
 	}
 }
+
+// TestPipelinedThenMore: a pipelined request taken up after the response
+// before it (outside of OnTraffic) is served once, and a request that
+// comes later on the connection is read right after it.
+func TestPipelinedThenMore(t *testing.T) {
+	var served atomic.Int32
+	addr := serve(t, &Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		served.Add(1)
+		io.WriteString(w, r.URL.Path)
+	})})
+	nc, br := dial(t, addr)
+	io.WriteString(nc, "GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\n")
+	for _, want := range []string{"/1", "/2"} {
+		if _, body := readResp(t, br, "GET"); body != want {
+			t.Fatalf("%q, want %q", body, want)
+		}
+	}
+	io.WriteString(nc, "GET /3 HTTP/1.1\r\nHost: a\r\n\r\n")
+	if _, body := readResp(t, br, "GET"); body != "/3" {
+		t.Fatalf("%q, want /3", body)
+	}
+	if n := served.Load(); n != 3 {
+		t.Fatalf("%d requests served, want 3", n)
+	}
+}
