@@ -148,11 +148,10 @@ func (hc *hconn) setTimer(d time.Duration) {
 		hc.timer = nil
 	}
 	if d > 0 {
-		hc.timer = hc.c.AfterFunc(d, func(c *evloop.Conn) {
+		hc.timer = hc.c.AfterFunc(d, func(*evloop.Conn) {
 			hc.timer = nil
 			if hc.state == connIdle || hc.state == connHead {
-				hc.state = connClosing
-				c.Close() // as net/http: no answer to a head that did not come in time
+				hc.close() // as net/http: no answer to a head that did not come in time
 			}
 		})
 	}
@@ -256,7 +255,7 @@ func (hc *hconn) startRequest() {
 	s := hc.s
 	req := hc.p.req
 	hc.p.req = nil
-	hc.done, hc.drained = false, 0
+	hc.drained = 0
 	hc.expect = false
 	hc.sent100.Store(false)
 	if e := req.Header["Expect"]; len(e) > 0 {
@@ -312,7 +311,6 @@ func (hc *hconn) bodyEnd() {
 // handlerDone runs on the loop once the handler has returned and its
 // response is written.
 func (hc *hconn) handlerDone() {
-	hc.done = true
 	if hc.cancel != nil {
 		hc.cancel()
 		hc.cancel = nil
