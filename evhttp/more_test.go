@@ -299,3 +299,20 @@ func TestPipelinedThenMore(t *testing.T) {
 		t.Fatalf("%d requests served, want 3", n)
 	}
 }
+
+// TestHeaderAfterWriteHeader: header changes after WriteHeader are not
+// sent, as with net/http (which snapshots the header there).
+func TestHeaderAfterWriteHeader(t *testing.T) {
+	addr := serve(t, &Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Early", "1")
+		w.WriteHeader(http.StatusAccepted)
+		w.Header().Set("X-Late", "1")
+		io.WriteString(w, "body")
+	})})
+	nc, br := dial(t, addr)
+	io.WriteString(nc, "GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+	resp, _ := readResp(t, br, "GET")
+	if resp.StatusCode != 202 || resp.Header.Get("X-Early") != "1" || resp.Header.Get("X-Late") != "" {
+		t.Fatalf("%s %q", resp.Status, resp.Header)
+	}
+}

@@ -38,7 +38,8 @@ type response struct {
 	req      *http.Request
 	body     *body  // the request's body, nil if it has none
 	cancel   func() // ends the request's context
-	header   http.Header
+	header   http.Header // the handler's
+	snap     http.Header // the header as at WriteHeader: what is sent
 	status   int
 	frame    framing
 	length   int64 // Content-Length set by the handler, or -1
@@ -79,11 +80,12 @@ func (w *response) WriteHeader(code int) {
 		return
 	}
 	w.status = code
-	if cl := w.header.Get("Content-Length"); cl != "" {
+	w.snap = w.header.Clone() // later changes are not sent, as with net/http
+	if cl := w.snap.Get("Content-Length"); cl != "" {
 		if n, err := strconv.ParseInt(cl, 10, 64); err == nil && n >= 0 {
 			w.length = n
 		} else {
-			w.header.Del("Content-Length")
+			w.snap.Del("Content-Length")
 		}
 	}
 }
@@ -162,7 +164,7 @@ func (w *response) flushBody(p []byte) error {
 // writeHeader decides the framing and returns the status line and
 // header, as net/http would write them.
 func (w *response) writeHeader() []byte {
-	hc, req, h := w.hc, w.req, w.header.Clone()
+	hc, req, h := w.hc, w.req, w.snap
 	isHead := req.Method == http.MethodHead
 	closing := req.Close || hc.closeAfter.Load() || hc.s.shuttingDown()
 	if hc.expect && !hc.sent100.Load() {
