@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/goafd/afd/evloop"
@@ -115,7 +116,7 @@ func (w *response) Write(p []byte) (int, error) {
 	w.written += int64(len(p))
 	if w.frame == frameUnset && len(w.buf)+len(p) <= bufferSize {
 		if w.buf == nil {
-			w.buf = make([]byte, 0, bufferSize)
+			w.buf = (*bufPool.Get().(*[]byte))[:0]
 		}
 		w.buf = append(w.buf, p...)
 		return len(p), nil
@@ -270,8 +271,16 @@ func (w *response) finish() {
 	case frameClose:
 		w.hc.closeAfter.Store(true)
 	}
+	if cap(w.buf) == bufferSize {
+		b := w.buf[:0]
+		bufPool.Put(&b)
+	}
 	w.buf = nil
 }
+
+// bufPool holds the body buffers of responses: a response takes one for
+// its first Write and gives it back when its handler has returned.
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, bufferSize); return &b }}
 
 // errHijackBody: Hijack was called while the request body was unread.
 var errHijackBody = errors.New("evhttp: Hijack before the request body was read to its end")
