@@ -51,7 +51,9 @@ type Server struct {
 	MaxHandlers int
 
 	// BodyWindow is how many bytes of a request body the server holds
-	// for its handler before it stops taking input from the connection.
+	// for its handler before it stops taking input from the connection;
+	// the input then waits in evloop's buffer, which takes at most
+	// evloop's Config.MaxInbound (see the package doc, Backpressure).
 	// Zero: DefaultBodyWindow.
 	BodyWindow int
 
@@ -145,7 +147,9 @@ func (s *Server) logf(format string, args ...any) {
 }
 
 // EvloopHandler returns the evloop.Handler that serves HTTP with s, for
-// evloop.Server.Listen or AddListener (Listen does both).
+// evloop.Server.Listen or AddListener. Shutdown and Close do not close
+// listeners made so (s.Listen makes one that they close), but do close
+// their connections.
 func (s *Server) EvloopHandler() evloop.Handler {
 	s.init()
 	return evloop.Handler{OnOpen: s.onOpen, OnTraffic: s.onTraffic, OnClose: s.onClose}
