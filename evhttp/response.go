@@ -37,8 +37,8 @@ const (
 type response struct {
 	hc       *hconn
 	req      *http.Request
-	body     *body  // the request's body, nil if it has none
-	cancel   func() // ends the request's context
+	body     *body       // the request's body, nil if it has none
+	cancel   func()      // ends the request's context
 	header   http.Header // the handler's
 	snap     http.Header // the header as at WriteHeader: what is sent
 	status   int
