@@ -149,6 +149,7 @@ endif
 test-clients:
 	@echo "==> example servers with real clients"
 	cd "$(ROOT)" && bash scripts/real-clients-http.sh
+	cd "$(ROOT)" && bash scripts/real-clients-web.sh
 	cd "$(ROOT)" && bash scripts/real-clients-redis.sh
 	cd "$(ROOT)" && bash scripts/real-clients-echo.sh
 

@@ -1,0 +1,431 @@
+package evhttp
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/goafd/afd/evloop"
+)
+
+// connState is where a connection is between requests and in one.
+type connState uint8
+
+const (
+	connIdle    connState = iota // between requests, nothing gathered: no buffer held
+	connHead                     // a request's head is arriving
+	connBody                     // a handler runs; its body streams to it
+	connWait                     // a handler runs; its body is complete and further input waits
+	connDrain                    // the handler is done; the rest of its body is read and dropped
+	connClosing                  // closing: input is dropped
+)
+
+// maxDrain is how much of a body its handler left unread the connection
+// reads and drops to serve the next request, as net/http's
+// maxPostHandlerReadBytes; beyond it, the connection closes.
+const maxDrain = 256 << 10
+
+// An hconn is the HTTP state of an evloop connection. Its fields are the
+// loop's, but for those of the write side (wmu) and closeAfter, which the
+// handler's goroutine uses too.
+type hconn struct {
+	s *Server
+	c *evloop.Conn
+	p *parser
+
+	state connState
+	timer *evloop.Timer
+	// inTraffic says that onTraffic runs within OnTraffic; skip counts
+	// the input taken outside of it (from Run), which OnTraffic discards
+	// first. evloop keeps what Discard consumes only within OnTraffic:
+	// consumed from a Run function, the bytes came back with the next
+	// read, and a slow reader's body got repeated bytes (TestSlowReader).
+	inTraffic bool
+	skip      int
+	body      *body // of the running request, if it has one
+	drained   int64
+	done      bool // the running handler has returned (loop's view)
+	cancel    context.CancelFunc
+
+	expect  bool        // the running request expects 100-continue
+	sent100 atomic.Bool // 100 Continue was sent (or the response begun)
+
+	closeAfter atomic.Bool // close the connection after the running response
+
+	wmu        sync.Mutex
+	wcond      sync.Cond
+	inflight   int                // bytes given to AsyncWriteDone not yet taken by the socket
+	werr       error              // the connection failed or closed: writes fail with it
+	liveCancel context.CancelFunc // of the running request, for abort
+	liveBody   *body              // of the running request, for abort
+}
+
+// abort fails the running request from any goroutine: its writes and body
+// reads fail with err and its context is done.
+func (hc *hconn) abort(err error) {
+	hc.wmu.Lock()
+	if hc.werr == nil {
+		hc.werr = err
+	}
+	hc.wcond.Broadcast()
+	cancel, b := hc.liveCancel, hc.liveBody
+	hc.wmu.Unlock()
+	if b != nil {
+		b.finish(nil, err)
+	}
+	if cancel != nil {
+		cancel()
+	}
+}
+
+// onOpen starts serving a connection: its first request's head is due
+// within ReadHeaderTimeout, as for net/http.
+func (s *Server) onOpen(c *evloop.Conn) {
+	hc := &hconn{s: s, c: c, p: newParser(s.MaxHeaderBytes), state: connHead}
+	hc.wcond.L = &hc.wmu
+	c.SetContext(hc)
+	if !s.track(hc) {
+		hc.state = connClosing
+		c.Close()
+		return
+	}
+	hc.setTimer(s.ReadHeaderTimeout)
+}
+
+func (s *Server) onTraffic(c *evloop.Conn) {
+	if hc, ok := c.Context().(*hconn); ok {
+		c.Discard(hc.skip)
+		hc.skip = 0
+		hc.inTraffic = true
+		hc.onTraffic()
+		hc.inTraffic = false
+	}
+}
+
+// input returns the connection's unconsumed input.
+func (hc *hconn) input() []byte {
+	in, _ := hc.c.Peek(-1)
+	return in[hc.skip:]
+}
+
+// consume consumes n bytes of input (all, for n < 0).
+func (hc *hconn) consume(n int) {
+	if n < 0 {
+		n = len(hc.input())
+	}
+	if hc.inTraffic {
+		hc.c.Discard(n)
+	} else {
+		hc.skip += n
+	}
+}
+
+func (s *Server) onClose(c *evloop.Conn, err error) {
+	hc, ok := c.Context().(*hconn)
+	if !ok {
+		return
+	}
+	hc.state = connClosing
+	if err == nil {
+		err = net.ErrClosed
+	}
+	// The client is gone: the handler's writes and body reads fail, and
+	// its Request.Context is done.
+	hc.abort(fmt.Errorf("evhttp: connection closed: %w", err))
+	s.untrack(hc)
+}
+
+// setTimer replaces the connection's timer with one that closes it after
+// d (none for d <= 0).
+func (hc *hconn) setTimer(d time.Duration) {
+	if hc.timer != nil {
+		hc.timer.Stop()
+		hc.timer = nil
+	}
+	if d > 0 {
+		hc.timer = hc.c.AfterFunc(d, func(*evloop.Conn) {
+			hc.timer = nil
+			if hc.state == connIdle || hc.state == connHead {
+				hc.close() // as net/http: no answer to a head that did not come in time
+			}
+		})
+	}
+}
+
+// onTraffic takes the input of the connection as far as its state allows.
+func (hc *hconn) onTraffic() {
+	for {
+		in := hc.input()
+		if len(in) == 0 {
+			return
+		}
+		switch hc.state {
+		case connIdle, connHead:
+			if hc.state == connIdle {
+				hc.state = connHead
+				hc.setTimer(hc.s.ReadHeaderTimeout)
+			}
+			n, ev, _ := hc.p.next(in)
+			hc.consume(n)
+			switch ev {
+			case evHead:
+				hc.startRequest()
+			case evError:
+				hc.refuse(hc.p.err)
+				return
+			}
+		case connBody, connDrain:
+			room := len(in)
+			if hc.state == connBody {
+				if room = hc.body.room(); room == 0 {
+					return // Read wakes the loop when it has made room
+				}
+			}
+			n, ev, b := hc.p.next(in[:min(room, len(in))])
+			switch ev {
+			case evBody:
+				if hc.state == connBody {
+					hc.body.put(b)
+				} else if hc.drained += int64(len(b)); hc.drained > maxDrain {
+					hc.close()
+					return
+				}
+				hc.consume(n)
+				if hc.p.state == stateEnd {
+					hc.p.next(nil)
+					hc.bodyEnd()
+				}
+			case evEnd:
+				hc.consume(n)
+				hc.bodyEnd()
+			case evError:
+				// A malformed body: the handler's Read fails, and the
+				// framing of what follows is lost.
+				hc.body.finish(nil, hc.p.err)
+				hc.consume(-1)
+				if hc.state == connDrain {
+					hc.close()
+					return
+				}
+				hc.closeAfter.Store(true)
+				hc.state = connWait
+				return
+			default:
+				hc.consume(n)
+			}
+		case connWait:
+			return // pipelined: waits for the running response
+		default:
+			hc.consume(-1)
+			return
+		}
+	}
+}
+
+// close closes the connection gracefully and drops further input. No
+// handler runs on it: it leaves the connections Shutdown waits for (the
+// evloop.Server's own shutdown waits for its linger).
+func (hc *hconn) close() {
+	hc.state = connClosing
+	hc.setTimer(0)
+	hc.c.Close()
+	hc.s.untrack(hc)
+}
+
+// refuse answers a malformed request as net/http does, and closes.
+func (hc *hconn) refuse(err *parseError) {
+	msg := http.StatusText(err.status)
+	if err.status == http.StatusBadRequest {
+		msg += ": " + strings.TrimPrefix(err.msg, "evhttp: ")
+	}
+	fmt.Fprintf(hc.c, "HTTP/1.1 %d %s\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n%d %s",
+		err.status, http.StatusText(err.status), err.status, msg)
+	hc.close()
+}
+
+// startRequest hands the request whose head the parser has just read to a
+// handler on the pool.
+func (hc *hconn) startRequest() {
+	hc.setTimer(0)
+	s := hc.s
+	req := hc.p.req
+	hc.p.req = nil
+	hc.drained = 0
+	hc.expect = false
+	hc.sent100.Store(false)
+	if e := req.Header["Expect"]; len(e) > 0 {
+		if len(e) == 1 && strings.EqualFold(e[0], "100-continue") {
+			hc.expect = req.ProtoMinor >= 1 && req.ContentLength != 0
+			delete(req.Header, "Expect")
+		} else {
+			hc.c.Write([]byte("HTTP/1.1 417 Expectation Failed\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"))
+			hc.close()
+			return
+		}
+	}
+	if hc.p.state == stateEnd {
+		hc.p.next(nil)
+		req.Body = http.NoBody
+		hc.state = connWait
+	} else {
+		hc.body = newBody(hc, s.bodyWindow())
+		req.Body = hc.body
+		hc.state = connBody
+	}
+	req.RemoteAddr = hc.c.RemoteNetAddr().String()
+	ctx, cancel := context.WithCancel(s.baseContext())
+	ctx = context.WithValue(ctx, http.ServerContextKey, s.std)
+	ctx = context.WithValue(ctx, http.LocalAddrContextKey, hc.c.LocalNetAddr())
+	hc.cancel = cancel
+	hc.wmu.Lock()
+	hc.liveCancel, hc.liveBody = cancel, hc.body
+	hc.wmu.Unlock()
+	req = req.WithContext(ctx)
+	if hc.body != nil {
+		hc.body.req = req
+	}
+	if s.shuttingDown() {
+		hc.closeAfter.Store(true)
+	}
+	w := newResponse(hc, req)
+	w.cancel = cancel
+	s.pool.submit(func() { hc.serve(w, req) })
+}
+
+// bodyEnd: the body of the running request is complete.
+func (hc *hconn) bodyEnd() {
+	switch hc.state {
+	case connBody:
+		hc.body.finish(hc.p.trailer, nil)
+		hc.state = connWait
+	case connDrain:
+		hc.next()
+	}
+}
+
+// handlerDone runs on the loop once the handler has returned and its
+// response is written.
+func (hc *hconn) handlerDone() {
+	if hc.cancel != nil {
+		hc.cancel()
+		hc.cancel = nil
+	}
+	switch hc.state {
+	case connWait:
+		hc.next()
+	case connBody:
+		if hc.closeAfter.Load() {
+			hc.close()
+			return
+		}
+		if hc.expect && !hc.sent100.Load() {
+			// The client waits for 100 Continue that will not come:
+			// it may or may not send its body (net/http closes too).
+			hc.close()
+			return
+		}
+		hc.state = connDrain
+		hc.onTraffic()
+	}
+}
+
+// next ends the running request and goes on to the next one, or closes.
+func (hc *hconn) next() {
+	hc.body = nil
+	hc.wmu.Lock()
+	hc.liveCancel, hc.liveBody = nil, nil
+	hc.wmu.Unlock()
+	if hc.closeAfter.Load() || hc.s.shuttingDown() {
+		hc.close()
+		return
+	}
+	hc.state = connIdle
+	hc.p.releaseHead()
+	hc.setTimer(hc.s.idleTimeout())
+	hc.onTraffic()
+}
+
+// resume has the loop take input again, from the handler's goroutine.
+func (hc *hconn) resume() {
+	hc.c.Run(func(*evloop.Conn) {
+		if hc.state == connBody || hc.state == connDrain {
+			hc.onTraffic()
+		}
+	})
+}
+
+// expect100 reports whether the handler's first Read must send 100
+// Continue.
+func (hc *hconn) expect100() bool { return hc.expect && !hc.sent100.Load() }
+
+// send100 sends 100 Continue, unless the response has begun.
+func (hc *hconn) send100() {
+	if hc.sent100.CompareAndSwap(false, true) {
+		hc.send([]byte("HTTP/1.1 100 Continue\r\n\r\n"))
+	}
+}
+
+// send writes p to the connection from the handler's goroutine, through
+// AsyncWriteDone, waiting while the bytes in flight are at the server's
+// write window: a client that does not read holds back its handler, not
+// the server's memory.
+func (hc *hconn) send(p []byte) error {
+	window := hc.s.writeWindow()
+	for len(p) > 0 {
+		k := min(len(p), window)
+		hc.wmu.Lock()
+		for hc.werr == nil && hc.inflight > 0 && hc.inflight+k > window {
+			hc.wcond.Wait()
+		}
+		if err := hc.werr; err != nil {
+			hc.wmu.Unlock()
+			return err
+		}
+		hc.inflight += k
+		hc.wmu.Unlock()
+		err := hc.c.AsyncWriteDone(p[:k], func(_ *evloop.Conn, err error) {
+			hc.wmu.Lock()
+			hc.inflight -= k
+			if err != nil && hc.werr == nil {
+				hc.werr = err
+			}
+			hc.wcond.Broadcast()
+			hc.wmu.Unlock()
+		})
+		if err != nil {
+			hc.wmu.Lock()
+			hc.inflight -= k
+			if hc.werr == nil {
+				hc.werr = err
+			}
+			hc.wmu.Unlock()
+			return err
+		}
+		p = p[k:]
+	}
+	return nil
+}
+
+// serve runs the handler on a pool goroutine.
+func (hc *hconn) serve(w *response, req *http.Request) {
+	defer func() {
+		if err := recover(); err != nil {
+			if err != http.ErrAbortHandler {
+				hc.s.logf("evhttp: panic serving %s: %v", req.RemoteAddr, err)
+			}
+			hc.c.Close()
+		}
+	}()
+	defer w.cancel()
+	hc.s.handler().ServeHTTP(w, req)
+	w.finish()
+	if w.body != nil {
+		w.body.Close()
+	}
+	hc.c.Run(func(*evloop.Conn) { hc.handlerDone() })
+}

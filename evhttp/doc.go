@@ -1,0 +1,96 @@
+// Package evhttp serves standard http.Handlers over the connections of
+// package evloop: requests are parsed on the event loops, incrementally,
+// and handlers run on a bounded pool of goroutines.
+//
+//	srv := &evhttp.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+//	go srv.ListenAndServe("tcp://127.0.0.1:8080", nil) // or srv.Listen(es, addr) on an evloop.Server of your own
+//	...
+//	srv.Shutdown(ctx)
+//
+// # Model
+//
+// A connection lives on its evloop loop. The loop parses what arrives
+// (request line, headers, then the body, Content-Length or chunked, split
+// anywhere) and, once a request's head is complete, hands the request to a
+// handler on the server's pool: at most MaxHandlers goroutines, started on
+// demand and gone when there is no work; a request beyond waits, in order.
+// Handlers never run on a loop.
+//
+// The request body goes from the loop to the handler through a window of
+// BodyWindow bytes: when the handler is behind and the window is full, the
+// loop leaves the input in the connection's evloop buffer, and the
+// handler's Read takes it up again (see Backpressure for the limit of
+// this). The response goes the other way: ResponseWriter gathers 4 KiB,
+// then writes through evloop's AsyncWriteDone, and a Write waits while
+// WriteWindow bytes are still to be taken by the socket, so that a client
+// that does not read holds back its handler, not the server's memory.
+//
+// Requests on one connection are served one at a time, in order: pipelined
+// requests wait, unparsed, in the connection's evloop buffer until the
+// response before them is written.
+//
+// An idle keep-alive connection holds no goroutine and no buffer of its
+// own: its evloop connection, a parser of a few words and a timer in the
+// loop's heap. The README has measurements.
+//
+// # What differs from net/http
+//
+// Stricter parsing, each answered 400 with the connection closed:
+//   - a request with both Content-Length and Transfer-Encoding (RFC 9112
+//     section 6.3; net/http drops the Content-Length and serves the
+//     request by its chunked framing, then the next one behind it);
+//   - a Transfer-Encoding in an HTTP/1.0 request (RFC 9112 section 6.1;
+//     net/http ignores it and reads the body by Content-Length);
+//   - obsolete line folding in a header (RFC 9112 section 5.2; net/http
+//     joins the lines).
+//
+// More lenient: any number of empty lines before a request line are
+// skipped (net/http skips up to 4, after a POST only).
+//
+// The rest of the request answers are net/http's: 400 for a malformed
+// request, 431 for a head over MaxHeaderBytes (plus the 4096 bytes of
+// slack net/http gives), 501 for a transfer coding other than chunked, 505
+// for a version other than HTTP/1.x, 417 for an Expect other than
+// 100-continue; a head that does not come within ReadHeaderTimeout closes
+// the connection without an answer. Responses are framed as net/http
+// frames them (a Content-Length when the handler's output fits the buffer,
+// otherwise chunked for HTTP/1.1 and delimited by the close for HTTP/1.0),
+// with the same Date, sniffed Content-Type and Connection headers.
+//
+// Not there (yet):
+//   - a client that shuts down its sending side after its request (a
+//     half-close) is not answered: evloop closes a connection at the peer's
+//     end of stream, and the request's context is cancelled; net/http
+//     answers;
+//   - ReadTimeout and WriteTimeout (a client that never reads blocks its
+//     handler's Write until the connection closes: Shutdown, Close, the
+//     client leaving or evloop's Config.IdleTimeout), ConnState, ConnContext,
+//     TLS and HTTP/2, response trailers; http.ResponseController's deadlines
+//     return http.ErrNotSupported (FlushError is supported).
+//
+// As with net/http, the Host header is moved from Request.Header to
+// Request.Host, and Request.Context is cancelled when the client goes
+// (evloop's OnClose) or the handler returns.
+//
+// # Hijacking
+//
+// http.Hijacker is implemented with evloop's Conn.Detach: the connection
+// leaves its loop and the handler gets a blocking net.Conn (the socket
+// itself, through Go's net), which reads first the bytes the client sent
+// after the request. It works on Linux, macOS and the BSDs. On Windows,
+// where Go's net cannot take over a socket, Detach and thus Hijack fail
+// with errors.ErrUnsupported for connections accepted by evloop. A
+// handler must have read the request body to its end before it hijacks.
+//
+// # Backpressure
+//
+// evloop has no way yet to stop reading a connection on a handler's
+// request: when the body window is full the loop leaves the input in the
+// connection's evloop buffer, but goes on reading into that buffer, up to
+// evloop's Config.MaxInbound, where it closes the connection
+// (evloop.ErrInboundFull). Memory stays bounded (BodyWindow plus
+// MaxInbound per connection), but an upload that outruns its handler by
+// more than that is cut (TestUploadToBusyHandler, skipped until evloop can
+// pause reads). The same bound holds for pipelined requests waiting
+// behind a running one.
+package evhttp

@@ -1,0 +1,346 @@
+package evhttp
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/goafd/afd/evloop"
+)
+
+// bufferSize is how much of a response body is gathered before it is
+// written: a response that fits, written by a handler that then returns,
+// gets a Content-Length (as net/http's, whose buffer is also 4 KiB).
+const bufferSize = 4 << 10
+
+// framing is how a response's body is delimited.
+type framing uint8
+
+const (
+	frameUnset   framing = iota // the header is not written yet
+	frameLength                 // Content-Length
+	frameChunked                // Transfer-Encoding: chunked
+	frameClose                  // by the connection's close (HTTP/1.0 without a length)
+	frameNone                   // no body: HEAD, 1xx, 204, 304
+)
+
+// A response is the http.ResponseWriter of a request, used by its
+// handler's goroutine. It gathers bufferSize bytes of body, then writes
+// through the connection's bounded write window (hconn.send).
+type response struct {
+	hc       *hconn
+	req      *http.Request
+	body     *body       // the request's body, nil if it has none
+	cancel   func()      // ends the request's context
+	header   http.Header // the handler's
+	snap     http.Header // the header as at WriteHeader: what is sent
+	status   int
+	frame    framing
+	length   int64 // Content-Length set by the handler, or -1
+	written  int64 // body bytes written by the handler
+	buf      []byte
+	done     bool // the handler has returned
+	hijacked bool
+	err      error // the first write error
+}
+
+func newResponse(hc *hconn, req *http.Request) *response {
+	w := &response{hc: hc, req: req, header: make(http.Header), length: -1}
+	w.body, _ = req.Body.(*body)
+	return w
+}
+
+func (w *response) Header() http.Header { return w.header }
+
+// WriteHeader sends the status with the header, as net/http's does: an
+// informational status (1xx but 101) is sent at once and the header may
+// follow with another status.
+func (w *response) WriteHeader(code int) {
+	if w.hijacked || w.status != 0 {
+		return
+	}
+	if code < 100 || code > 999 {
+		panic(fmt.Sprintf("invalid WriteHeader code %v", code))
+	}
+	if code >= 100 && code <= 199 && code != http.StatusSwitchingProtocols {
+		var b strings.Builder
+		fmt.Fprintf(&b, "HTTP/1.1 %d %s\r\n", code, http.StatusText(code))
+		w.header.Write(&b)
+		b.WriteString("\r\n")
+		if code == http.StatusContinue {
+			w.hc.sent100.Store(true)
+		}
+		w.hc.send([]byte(b.String()))
+		return
+	}
+	w.status = code
+	w.snap = w.header.Clone() // later changes are not sent, as with net/http
+	if cl := w.snap.Get("Content-Length"); cl != "" {
+		if n, err := strconv.ParseInt(cl, 10, 64); err == nil && n >= 0 {
+			w.length = n
+		} else {
+			w.snap.Del("Content-Length")
+		}
+	}
+}
+
+// bodyAllowed reports whether the status allows a body.
+func (w *response) bodyAllowed() bool {
+	s := w.status
+	return !(s >= 100 && s <= 199 || s == http.StatusNoContent || s == http.StatusNotModified)
+}
+
+func (w *response) Write(p []byte) (int, error) {
+	if w.hijacked {
+		return 0, http.ErrHijacked
+	}
+	if w.status == 0 {
+		w.WriteHeader(http.StatusOK)
+	}
+	if !w.bodyAllowed() {
+		return 0, http.ErrBodyNotAllowed
+	}
+	if w.err != nil {
+		return 0, w.err
+	}
+	if w.length >= 0 && w.written+int64(len(p)) > w.length {
+		return 0, http.ErrContentLength
+	}
+	w.written += int64(len(p))
+	if w.frame == frameUnset && len(w.buf)+len(p) <= bufferSize {
+		if w.buf == nil {
+			w.buf = (*bufPool.Get().(*[]byte))[:0]
+		}
+		w.buf = append(w.buf, p...)
+		return len(p), nil
+	}
+	if err := w.flushBody(p); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+func (w *response) WriteString(s string) (int, error) { return w.Write([]byte(s)) }
+
+// flushBody writes the header if it is not yet, the gathered bytes and
+// p, framed.
+func (w *response) flushBody(p []byte) error {
+	var out []byte
+	if w.frame == frameUnset {
+		out = w.writeHeader()
+	}
+	data := w.buf
+	if len(p) > 0 {
+		data = append(data, p...)
+	}
+	w.buf = w.buf[:0]
+	switch w.frame {
+	case frameLength, frameClose:
+		out = append(out, data...)
+	case frameChunked:
+		if len(data) > 0 {
+			out = strconv.AppendInt(out, int64(len(data)), 16)
+			out = append(out, "\r\n"...)
+			out = append(out, data...)
+			out = append(out, "\r\n"...)
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	if err := w.hc.send(out); err != nil {
+		w.err = err
+		return err
+	}
+	return nil
+}
+
+// writeHeader decides the framing and returns the status line and
+// header, as net/http would write them.
+func (w *response) writeHeader() []byte {
+	hc, req, h := w.hc, w.req, w.snap
+	isHead := req.Method == http.MethodHead
+	closing := req.Close || hc.closeAfter.Load() || hc.s.shuttingDown()
+	if hc.expect && !hc.sent100.Load() {
+		// The body the client holds back will not be read: close after.
+		closing = true
+	}
+	hc.sent100.Store(true) // no 100 Continue once the response has begun
+	if _, ok := h["Content-Type"]; !ok && w.bodyAllowed() && len(w.buf) > 0 && h.Get("Transfer-Encoding") == "" {
+		h.Set("Content-Type", http.DetectContentType(w.buf)) // as net/http sniffs
+	}
+	switch {
+	case !w.bodyAllowed():
+		w.frame = frameNone
+		h.Del("Content-Length")
+		h.Del("Transfer-Encoding")
+	case w.length >= 0:
+		w.frame = frameLength
+	case w.done && (!isHead || w.written > 0):
+		w.frame = frameLength
+		w.length = w.written
+		h.Set("Content-Length", strconv.FormatInt(w.written, 10))
+	case isHead:
+		w.frame = frameNone
+	case req.ProtoMinor >= 1:
+		w.frame = frameChunked
+		h.Del("Content-Length")
+		h.Set("Transfer-Encoding", "chunked")
+	default:
+		w.frame = frameClose
+		closing = true
+	}
+	if isHead {
+		w.frame = frameNone
+	}
+	if _, ok := h["Date"]; !ok {
+		h.Set("Date", time.Now().UTC().Format(http.TimeFormat))
+	}
+	if hasToken(h["Connection"], "close") {
+		closing = true
+	}
+	if closing {
+		h.Set("Connection", "close")
+		hc.closeAfter.Store(true)
+	} else if req.ProtoMinor == 0 {
+		h.Set("Connection", "keep-alive")
+	}
+	var b strings.Builder
+	text := http.StatusText(w.status)
+	if text == "" {
+		text = "status code " + strconv.Itoa(w.status)
+	}
+	fmt.Fprintf(&b, "HTTP/1.1 %d %s\r\n", w.status, text)
+	h.Write(&b)
+	b.WriteString("\r\n")
+	return []byte(b.String())
+}
+
+// Flush sends the header and the gathered body bytes (http.Flusher).
+func (w *response) Flush() {
+	w.FlushError()
+}
+
+// FlushError is Flush that returns the connection's error, for
+// http.ResponseController.
+func (w *response) FlushError() error {
+	if w.hijacked {
+		return http.ErrHijacked
+	}
+	if w.status == 0 {
+		w.WriteHeader(http.StatusOK)
+	}
+	if w.err != nil {
+		return w.err
+	}
+	return w.flushBody(nil)
+}
+
+// finish completes the response once the handler has returned.
+func (w *response) finish() {
+	if w.hijacked {
+		return
+	}
+	w.done = true
+	if w.status == 0 {
+		w.WriteHeader(http.StatusOK)
+	}
+	if w.err != nil {
+		w.hc.closeAfter.Store(true)
+		return
+	}
+	w.flushBody(nil)
+	switch w.frame {
+	case frameChunked:
+		if err := w.hc.send([]byte("0\r\n\r\n")); err != nil {
+			w.hc.closeAfter.Store(true)
+		}
+	case frameLength:
+		if w.written < w.length && w.req.Method != http.MethodHead {
+			// Fewer bytes than promised: the client can only tell by
+			// the close (net/http does the same).
+			w.hc.closeAfter.Store(true)
+		}
+	case frameClose:
+		w.hc.closeAfter.Store(true)
+	}
+	if cap(w.buf) == bufferSize {
+		b := w.buf[:0]
+		bufPool.Put(&b)
+	}
+	w.buf = nil
+}
+
+// bufPool holds the body buffers of responses: a response takes one for
+// its first Write and gives it back when its handler has returned.
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, bufferSize); return &b }}
+
+// errHijackBody: Hijack was called while the request body was unread.
+var errHijackBody = errors.New("evhttp: Hijack before the request body was read to its end")
+
+// Hijack takes the connection off its event loop with evloop's
+// Conn.Detach and hands it to the handler (http.Hijacker). See the
+// package doc for where Detach can and cannot.
+func (w *response) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	if w.hijacked {
+		return nil, nil, http.ErrHijacked
+	}
+	if w.body != nil && !w.body.drained() {
+		return nil, nil, errHijackBody
+	}
+	hc := w.hc
+	// The response's bytes must have left: Detach refuses pending output.
+	if w.frame != frameUnset || len(w.buf) > 0 {
+		if err := w.flushBody(nil); err != nil {
+			return nil, nil, err
+		}
+	}
+	hc.wmu.Lock()
+	for hc.inflight > 0 && hc.werr == nil {
+		hc.wcond.Wait()
+	}
+	err := hc.werr
+	hc.wmu.Unlock()
+	if err != nil {
+		return nil, nil, err
+	}
+	type result struct {
+		nc   net.Conn
+		skip int
+		err  error
+	}
+	ch := make(chan result, 1)
+	try := func(c *evloop.Conn) {
+		nc, err := c.Detach()
+		if err == nil {
+			hc.state = connClosing
+			hc.setTimer(0)
+			hc.s.untrack(hc)
+		}
+		ch <- result{nc, hc.skip, err}
+	}
+	if err := hc.c.Run(try); err != nil {
+		return nil, nil, err
+	}
+	r := <-ch
+	if r.err != nil {
+		return nil, nil, fmt.Errorf("evhttp: hijack: %w", r.err)
+	}
+	// The input the loop took outside of OnTraffic (hconn.skip) is still
+	// among the bytes that the detached connection reads first: drop it,
+	// or the handler would read body bytes again. It is there already:
+	// this does not wait.
+	if _, err := io.CopyN(io.Discard, r.nc, int64(r.skip)); err != nil {
+		r.nc.Close()
+		return nil, nil, fmt.Errorf("evhttp: hijack: %w", err)
+	}
+	w.hijacked = true
+	return r.nc, bufio.NewReadWriter(bufio.NewReader(r.nc), bufio.NewWriter(r.nc)), nil
+}
