@@ -38,19 +38,12 @@ type hconn struct {
 	c *evloop.Conn
 	p *parser
 
-	state connState
-	timer *evloop.Timer
-	// inTraffic says that onTraffic runs within OnTraffic; skip counts
-	// the input taken outside of it (from Run), which OnTraffic discards
-	// first. evloop keeps what Discard consumes only within OnTraffic:
-	// consumed from a Run function, the bytes came back with the next
-	// read, and a slow reader's body got repeated bytes (TestSlowReader).
-	inTraffic bool
-	skip      int
-	body      *body // of the running request, if it has one
-	drained   int64
-	done      bool // the running handler has returned (loop's view)
-	cancel    context.CancelFunc
+	state   connState
+	timer   *evloop.Timer
+	body    *body // of the running request, if it has one
+	drained int64
+	done    bool // the running handler has returned (loop's view)
+	cancel  context.CancelFunc
 
 	expect  bool        // the running request expects 100-continue
 	sent100 atomic.Bool // 100 Continue was sent (or the response begun)
@@ -99,30 +92,20 @@ func (s *Server) onOpen(c *evloop.Conn) {
 
 func (s *Server) onTraffic(c *evloop.Conn) {
 	if hc, ok := c.Context().(*hconn); ok {
-		c.Discard(hc.skip)
-		hc.skip = 0
-		hc.inTraffic = true
 		hc.onTraffic()
-		hc.inTraffic = false
 	}
 }
 
 // input returns the connection's unconsumed input.
 func (hc *hconn) input() []byte {
 	in, _ := hc.c.Peek(-1)
-	return in[hc.skip:]
+	return in
 }
 
-// consume consumes n bytes of input (all, for n < 0).
+// consume consumes n bytes of input (all, for n < 0), from a callback of
+// the connection's loop: OnTraffic or a function of Run.
 func (hc *hconn) consume(n int) {
-	if n < 0 {
-		n = len(hc.input())
-	}
-	if hc.inTraffic {
-		hc.c.Discard(n)
-	} else {
-		hc.skip += n
-	}
+	hc.c.Discard(n)
 }
 
 func (s *Server) onClose(c *evloop.Conn, err error) {

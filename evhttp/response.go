@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"strconv"
@@ -312,9 +311,8 @@ func (w *response) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		return nil, nil, err
 	}
 	type result struct {
-		nc   net.Conn
-		skip int
-		err  error
+		nc  net.Conn
+		err error
 	}
 	ch := make(chan result, 1)
 	try := func(c *evloop.Conn) {
@@ -324,7 +322,7 @@ func (w *response) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 			hc.setTimer(0)
 			hc.s.untrack(hc)
 		}
-		ch <- result{nc, hc.skip, err}
+		ch <- result{nc, err}
 	}
 	if err := hc.c.Run(try); err != nil {
 		return nil, nil, err
@@ -332,14 +330,6 @@ func (w *response) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	r := <-ch
 	if r.err != nil {
 		return nil, nil, fmt.Errorf("evhttp: hijack: %w", r.err)
-	}
-	// The input the loop took outside of OnTraffic (hconn.skip) is still
-	// among the bytes that the detached connection reads first: drop it,
-	// or the handler would read body bytes again. It is there already:
-	// this does not wait.
-	if _, err := io.CopyN(io.Discard, r.nc, int64(r.skip)); err != nil {
-		r.nc.Close()
-		return nil, nil, fmt.Errorf("evhttp: hijack: %w", err)
 	}
 	w.hijacked = true
 	return r.nc, bufio.NewReadWriter(bufio.NewReader(r.nc), bufio.NewWriter(r.nc)), nil

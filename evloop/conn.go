@@ -470,6 +470,7 @@ func (c *Conn) read() {
 		return // closing: discarded
 	}
 	l.touch(c)
+	c.syncIn()
 	inBuf := len(c.in) == 0
 	if inBuf {
 		c.view = l.buf[:n]
@@ -481,6 +482,24 @@ func (c *Conn) read() {
 		c.view = c.in
 	}
 	c.deliver(inBuf)
+}
+
+// syncIn drops from c.in the bytes that were consumed outside OnTraffic:
+// between deliveries c.view is c.in, and Next and Discard called from a
+// function of Run, a timer, an AsyncWriteDone callback or another
+// connection's callback shorten c.view only, leaving it a suffix of c.in.
+// Whatever reads c.in calls it first, or the consumed bytes would be
+// delivered again.
+func (c *Conn) syncIn() {
+	if len(c.view) == len(c.in) {
+		return
+	}
+	c.in = c.in[:copy(c.in, c.view)]
+	if len(c.in) == 0 && cap(c.in) > keepCap {
+		c.l.putBuf(c.in)
+		c.in = nil
+	}
+	c.view = c.in
 }
 
 // deliver hands the inbound bytes of c.view to OnTraffic and keeps what
@@ -585,7 +604,7 @@ func (c *Conn) settle() {
 				c.paused = true
 			case c.paused && pending <= max/2:
 				c.paused = false
-				if len(c.in) > 0 && !c.again {
+				if c.syncIn(); len(c.in) > 0 && !c.again {
 					// The handler may have left requests for want of
 					// room (OutboundFull), and the peer may send
 					// nothing more: offer them again.

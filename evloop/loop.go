@@ -343,8 +343,8 @@ func (l *loop) deliverAgain() {
 		c := l.again[i]
 		l.again[i] = nil
 		c.again = false
+		c.syncIn()
 		if c.state == connOpen && !c.paused && !c.failed && len(c.in) > 0 {
-			c.view = c.in
 			c.deliver(false)
 			l.settle()
 		}
