@@ -24,13 +24,15 @@ type Config struct {
 	ReadBufferSize int
 
 	// MaxOutbound caps a connection's pending output: bytes accepted by
-	// Write or AsyncWrite that the socket did not take yet. Above it the
+	// Write or AsyncWrite that the socket did not take yet. At it the
 	// loop stops reading from the connection (no OnTraffic, so a
 	// request-response handler writes no more) until the output has
-	// drained to half of it; AsyncWrite fails with ErrOutboundFull
-	// meanwhile. A peer that never reads thus holds at most about
-	// MaxOutbound plus one read's worth of output. Default: 4 MiB;
-	// negative: no cap.
+	// drained to half of it; AsyncWrite, and Write from the callbacks of
+	// other connections, fail with ErrOutboundFull meanwhile. A peer
+	// that never reads thus holds at most MaxOutbound plus the answers to
+	// one read: one answer, for a handler that stops answering at
+	// Conn.OutboundFull (see the package doc, "Bad peers"). Default:
+	// 4 MiB; negative: no cap.
 	MaxOutbound int
 
 	// MaxInbound caps the inbound bytes a handler may leave unconsumed
@@ -69,11 +71,40 @@ type Config struct {
 	SendBuffer int
 	RecvBuffer int
 
+	// Nagle leaves Nagle's algorithm on for TCP connections: small writes
+	// then wait for the acknowledgement of earlier ones and go out
+	// together. Default: false, TCP_NODELAY set, each Write goes out at
+	// once (what request-response protocols want).
+	Nagle bool
+
+	// KeepAlive turns on TCP keep-alive for connections (accepted,
+	// dialled and of AddConn): after KeepAlive without traffic the system
+	// sends a probe, again every KeepAlive, and a peer that has gone
+	// without a word (a crashed host, a cable pulled) fails the connection
+	// after a few unanswered ones. It is rounded to whole seconds, except
+	// on Windows. Default: 0, off (the system's default); IdleTimeout
+	// closes connections that are silent but alive.
+	KeepAlive time.Duration
+
+	// There is no SO_LINGER setting: a close that must deliver what was
+	// written is what Conn.Close does (flush, shut down, wait for the
+	// peer, see LingerTimeout) without blocking the loop in close, and a
+	// close that resets is what IdleTimeout and Server.Close do.
+
 	// ReusePort sets SO_REUSEPORT on TCP listeners, so that other
 	// processes (or servers) can listen on the same port and the kernel
 	// spreads connections among them. Linux and the BSDs only: on
 	// Windows Listen fails with it.
 	ReusePort bool
+
+	// OnError, if set, is called with an error that the server met
+	// outside of any one connection: an event loop whose poller failed
+	// (ErrLoopFailed). Such a loop has closed its connections (OnClose
+	// gets the error) and listeners, and takes no more: the server goes
+	// on with its other loops, and Shutdown and Close return the error
+	// too. OnError runs on the failed loop's goroutine, after its last
+	// callback.
+	OnError func(err error)
 }
 
 // Defaults of Config.

@@ -36,7 +36,7 @@ const (
 // Its methods fall in two groups. AsyncWrite, Close, LocalAddr and
 // RemoteAddr are safe for concurrent use from any goroutine. The others
 // (Peek, Next, Discard, InboundBuffered, Write, OutboundBuffered,
-// Context, SetContext, Detach) belong to the connection's loop: call them from
+// OutboundFull, Context, SetContext, Detach) belong to the connection's loop: call them from
 // the callbacks of its Handler only (of this connection, or of another
 // on the same loop).
 type Conn struct {
@@ -46,7 +46,7 @@ type Conn struct {
 	nc     net.Conn  // the connection of AddConn, which owns fd; nil otherwise
 	fd     sock.Handle
 	key    uint64
-	local  netip.AddrPort
+	local  netip.AddrPort // guarded by mu: a dialled connection's is set on its loop once connected
 	remote netip.AddrPort
 	path   string // a Unix-domain connection's socket path, for errors
 	ctx    any
@@ -60,7 +60,8 @@ type Conn struct {
 	view     []byte      // inbound bytes as the handler sees them
 	out      []byte      // pending output is out[outHead:]
 	outHead  int
-	paused   bool  // reading stopped: output above MaxOutbound
+	paused   bool  // reading stopped: output at MaxOutbound or above
+	again    bool  // queued for OnTraffic with its unconsumed input, see loop.deliverAgain
 	eof      bool  // the peer shut down its sending side
 	err      error // why the connection closes, for OnClose
 	failed   bool  // err is a failure: settle closes the connection
@@ -74,16 +75,22 @@ type Conn struct {
 
 	// Shared with other goroutines, guarded by mu.
 	mu       sync.Mutex
-	async    []byte // AsyncWrite data not yet taken by the loop
-	asyncBuf []byte // the loop's spare buffer, swapped with async
-	closeReq bool   // Close was called: no more AsyncWrite
-	queued   bool   // a taskConn is queued
-	closed   bool   // the socket is closed
+	async    []byte        // AsyncWrite data not yet taken by the loop
+	asyncBuf []byte        // the loop's spare buffer, swapped with async
+	funcs    []func(*Conn) // functions of Run not yet run
+	closeReq bool          // Close was called: no more AsyncWrite
+	queued   bool          // a taskConn is queued
+	closed   bool          // the socket is closed
 }
 
 // LocalAddr returns the connection's local address; the zero AddrPort
-// for a Unix-domain connection, as for RemoteAddr.
-func (c *Conn) LocalAddr() netip.AddrPort { return c.local }
+// for a Unix-domain connection, as for RemoteAddr, and for a dialled one
+// until it has connected.
+func (c *Conn) LocalAddr() netip.AddrPort {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.local
+}
 
 // RemoteAddr returns the peer's address.
 func (c *Conn) RemoteAddr() netip.AddrPort { return c.remote }
@@ -149,9 +156,50 @@ func (c *Conn) OutboundBuffered() int {
 // buffered and sent when the socket is writable, in order. It accepts
 // all of p and returns len(p), unless the connection is closing or
 // closed (net.ErrClosed) or has failed (that error; OnClose follows).
-// Write never blocks and never refuses data for being over MaxOutbound:
-// the loop stops reading instead.
+// Write never blocks.
+//
+// From the connection's own OnOpen and OnTraffic, Write never refuses
+// data for being over MaxOutbound: the loop stops reading instead, and
+// OutboundFull tells the handler to stop answering. Written to from
+// other callbacks (a broadcast, a proxy), where stopping this
+// connection's reads would not stop the writer, it refuses p with
+// ErrOutboundFull, writing nothing, while the pending output is at
+// MaxOutbound or above, as AsyncWrite does.
 func (c *Conn) Write(p []byte) (int, error) {
+	if c.l.cur != c && c.state == connOpen && !c.failed && c.outboundFull() {
+		return 0, ErrOutboundFull
+	}
+	return c.write(p)
+}
+
+// OutboundFull reports whether the output written that the socket has
+// not taken yet is at Config.MaxOutbound or above: the loop then stops
+// reading from the connection once the running callback returns.
+//
+// A handler answering many requests in one OnTraffic (a pipelining
+// peer) checks it after each answer and, once it is true, stops
+// answering and leaves the rest of the input unconsumed. The loop calls
+// OnTraffic again with that input when the output has drained to half of
+// MaxOutbound, even if nothing more arrives. A peer that never reads its
+// answers then makes the connection hold at most MaxOutbound plus one
+// answer of output, and one read's worth of input (Config.ReadBufferSize)
+// besides what the handler leaves; without the check, one read of small
+// requests can be worth any amount of answers.
+func (c *Conn) OutboundFull() bool {
+	max := c.l.s.cfg.MaxOutbound
+	return max > 0 && len(c.out)-c.outHead >= max
+}
+
+// outboundFull reports whether the pending output, of the loop's
+// buffer and of AsyncWrite, is at MaxOutbound or above.
+func (c *Conn) outboundFull() bool {
+	max := c.l.s.cfg.MaxOutbound
+	return max > 0 && c.OutboundBuffered() >= max
+}
+
+// write is Write without the cap, for the connection's own callbacks and
+// the loop.
+func (c *Conn) write(p []byte) (int, error) {
 	switch {
 	case c.failed:
 		return 0, c.err
@@ -236,6 +284,52 @@ func (c *Conn) Close() error {
 	return nil
 }
 
+// Run queues f to run on the connection's loop, as a callback of c: f
+// may use every method of c, and of the other connections of the loop,
+// as OnTraffic can. It is safe from any goroutine and does not wait: it
+// is how work done elsewhere gets back to the loop's state (gnet's
+// Conn.Wake, with a function). Functions run in the order of their Run
+// calls, after the AsyncWrite data queued before them has been written,
+// and, for a dialled connection, once it has connected (after OnOpen).
+// Run fails with net.ErrClosed once Close was called or the connection
+// closed; a function queued before that and not yet run when the
+// connection stops serving (a graceful close begins, it fails) is
+// dropped, and OnClose follows.
+func (c *Conn) Run(f func(c *Conn)) error {
+	c.mu.Lock()
+	if c.closeReq || c.closed {
+		c.mu.Unlock()
+		return net.ErrClosed
+	}
+	c.funcs = append(c.funcs, f)
+	post := !c.queued
+	c.queued = true
+	c.mu.Unlock()
+	if post {
+		c.l.post(task{kind: taskConn, c: c})
+	}
+	return nil
+}
+
+// runFuncs runs the functions queued by Run, while c is open.
+func (c *Conn) runFuncs() {
+	c.mu.Lock()
+	fs := c.funcs
+	c.funcs = nil
+	c.mu.Unlock()
+	l := c.l
+	for i, f := range fs {
+		if c.state != connOpen || c.failed {
+			break
+		}
+		prev := l.cur
+		l.cur = c
+		f(c)
+		l.cur = prev
+		fs[i] = nil
+	}
+}
+
 // runTask takes the AsyncWrite data and Close request queued for c.
 func (c *Conn) runTask() {
 	if c.state == connConnecting || c.state == connClosed {
@@ -255,6 +349,7 @@ func (c *Conn) runTask() {
 	closeReq := c.closeReq
 	c.mu.Unlock()
 	c.writeAsync(data)
+	c.runFuncs()
 	if closeReq {
 		c.beginClose(nil)
 	}
@@ -279,7 +374,7 @@ func (c *Conn) writeAsync(data []byte) {
 func (c *Conn) writeAny(p []byte) {
 	state := c.state
 	c.state = connOpen
-	c.Write(p)
+	c.write(p)
 	c.state = state
 }
 
@@ -369,8 +464,19 @@ func (c *Conn) read() {
 		c.in = append(c.in, l.buf[:n]...)
 		c.view = c.in
 	}
+	c.deliver(inBuf)
+}
+
+// deliver hands the inbound bytes of c.view to OnTraffic and keeps what
+// the handler leaves in c.in. inBuf says that c.view is in the loop's
+// read buffer, not in c.in.
+func (c *Conn) deliver(inBuf bool) {
+	l := c.l
 	if c.h.OnTraffic != nil {
+		prev := l.cur
+		l.cur = c
 		c.h.OnTraffic(c)
+		l.cur = prev
 		if c.state == connClosed {
 			return // detached: the rest went with it
 		}
@@ -452,10 +558,17 @@ func (c *Conn) settle() {
 	case connOpen:
 		if max := c.l.s.cfg.MaxOutbound; max > 0 {
 			switch {
-			case !c.paused && pending > max:
+			case !c.paused && pending >= max:
 				c.paused = true
 			case c.paused && pending <= max/2:
 				c.paused = false
+				if len(c.in) > 0 && !c.again {
+					// The handler may have left requests for want of
+					// room (OutboundFull), and the peer may send
+					// nothing more: offer them again.
+					c.again = true
+					c.l.again = append(c.l.again, c)
+				}
 			}
 		}
 		if !c.paused {
@@ -527,7 +640,7 @@ func (c *Conn) closeNow(err error) {
 	}
 	c.mu.Lock()
 	c.closed = true
-	c.async, c.asyncBuf = nil, nil
+	c.async, c.asyncBuf, c.funcs = nil, nil, nil
 	c.mu.Unlock()
 	l.putBuf(c.in)
 	l.putBuf(c.out)
@@ -566,7 +679,10 @@ func (c *Conn) connected(ev poll.Events) {
 		c.closeNow(fmt.Errorf("evloop: dial %s: %w", c.peer(), err))
 		return
 	}
-	c.local, _ = sock.LocalAddr(c.fd)
+	local, _ := sock.LocalAddr(c.fd)
+	c.mu.Lock()
+	c.local = local
+	c.mu.Unlock()
 	c.l.touch(c)
 	c.start()
 }
@@ -577,7 +693,11 @@ func (c *Conn) start() {
 	c.state = connOpen
 	c.opened = true
 	if c.h.OnOpen != nil {
+		l := c.l
+		prev := l.cur
+		l.cur = c
 		c.h.OnOpen(c)
+		l.cur = prev
 	}
 	if c.state == connOpen {
 		c.mu.Lock()
@@ -585,8 +705,9 @@ func (c *Conn) start() {
 		c.async = nil
 		c.mu.Unlock()
 		if len(data) > 0 {
-			c.Write(data)
+			c.write(data)
 		}
+		c.runFuncs()
 	}
 	c.l.markDirty(c)
 }

@@ -155,3 +155,31 @@ func TestDialBadAddress(t *testing.T) {
 		t.Errorf("Dial of a well-formed address: %v", err)
 	}
 }
+
+// TestDialLocalAddr: LocalAddr of a dialled connection is safe from any
+// goroutine while the loop connects it (the race detector sees the
+// loop's write otherwise): zero until connected, then the address the
+// peer sees.
+func TestDialLocalAddr(t *testing.T) {
+	s := newServer(t, Config{Loops: 1})
+	peers := make(chan netip.AddrPort, 1)
+	ln := listen(t, s, "tcp://127.0.0.1:0", Handler{OnOpen: func(c *Conn) { peers <- c.RemoteAddr() }})
+	d := newDialEvents(1)
+	c, err := s.Dial(ln.String(), d.handler())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Read from this goroutine while the loop connects, without waiting
+	// for OnOpen (which would order the reads after the write).
+	for range 1000 {
+		if a := c.LocalAddr(); a.IsValid() {
+			break
+		}
+	}
+	recv(t, d.opened, "OnOpen")
+	if got, want := c.LocalAddr(), recv(t, peers, "accepted OnOpen"); got != want {
+		t.Errorf("LocalAddr %v, the listener sees %v", got, want)
+	}
+	c.Close()
+	recv(t, d.closed, "OnClose")
+}

@@ -41,6 +41,20 @@
 // holds up every connection of its loop. Work that blocks belongs in
 // another goroutine, which answers with Conn.AsyncWrite.
 //
+// # Calls from callbacks
+//
+// Every method of Server, Listener and Conn may be called from a
+// callback. Those that need a loop's answer do not wait for the loop that
+// runs the callback (which answers only once the callback returns):
+// Listen, AddListener and AddPacketConn serve the new listener on that
+// loop; Listener.Close closes a listener of that loop at once, and
+// returns at once for one of another loop, which closes it next (a loop
+// never waits for another); Shutdown and Close start their work and
+// return at once, the rest going on once the callback has returned. Dial,
+// AddConn, AsyncWrite and Close of a Conn never wait. The Conn methods
+// that belong to a loop (see Conn) may be called for any connection of
+// the loop that runs the callback.
+//
 // # Connections
 //
 // Inbound data waits in the connection's buffer until the handler
@@ -89,11 +103,18 @@
 //
 // # Bad peers
 //
-// Config caps what a peer can make the server hold. Pending output above
+// Config caps what a peer can make the server hold. Pending output at
 // MaxOutbound stops reading from the connection until half of it has
-// drained (so a peer that sends requests but never reads the answers
-// holds at most about MaxOutbound), and AsyncWrite refuses data
-// meanwhile (ErrOutboundFull). Unconsumed input above MaxInbound closes
+// drained, and AsyncWrite refuses data meanwhile (ErrOutboundFull), as
+// does Write to it from another connection's callback. A peer that sends
+// requests but never reads the answers thus holds at most MaxOutbound
+// plus the answers to one read (Config.ReadBufferSize of requests),
+// which for small requests with large answers can be any amount: a
+// handler that checks Conn.OutboundFull after each answer, and leaves
+// the rest of its input once it is true, bounds it to MaxOutbound plus
+// one answer, and one read of input (OnTraffic comes again with that
+// input when the output has drained). examples/redis and examples/http
+// do so. Unconsumed input above MaxInbound closes
 // the connection (ErrInboundFull). IdleTimeout closes a connection that
 // moves no byte either way (ErrIdleTimeout). MaxConns refuses connections
 // beyond a number: they are accepted and closed at once. A failure of one

@@ -160,11 +160,12 @@ func (s *Server) AddConn(nc net.Conn, h Handler) (*Conn, error) {
 		c.local, _ = sock.LocalAddr(fd)
 		c.remote, _ = sock.PeerAddr(fd)
 	}
-	sock.SetNoDelay(fd, true)
-	if s.cfg.SendBuffer > 0 || s.cfg.RecvBuffer > 0 {
-		sock.SetBuffers(fd, s.cfg.SendBuffer, s.cfg.RecvBuffer)
-	}
+	s.connOptions(fd)
 	l := s.pick()
+	if l == nil {
+		giveBack(fd)
+		return nil, fmt.Errorf("evloop: add conn %s: %w", c.peer(), s.failure())
+	}
 	c.l = l
 	if !l.post(task{kind: taskAdd, c: c}) {
 		l.nconn.Add(-1)

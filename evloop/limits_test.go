@@ -247,3 +247,162 @@ func TestInboundCap(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestBroadcastBounded: a callback of one connection writing to another
+// (a broadcast, a proxy) that does not read. Stopping the reads of the
+// connection written to cannot bound that output: Write refuses it with
+// ErrOutboundFull once the pending output is at MaxOutbound, so it stays
+// below MaxOutbound plus one Write, and the peer receives exactly what
+// was accepted once it reads.
+func TestBroadcastBounded(t *testing.T) {
+	const (
+		maxOut = 256 << 10
+		chunk  = 64 << 10
+		sends  = 64 // 4 MiB offered
+	)
+	s := newServer(t, Config{Loops: 1, MaxOutbound: maxOut, SendBuffer: 64 << 10})
+	var (
+		sink       *Conn // the first connection, on the loop's goroutine only
+		accepted   atomic.Int64
+		refused    atomic.Int64
+		maxPending atomic.Int64
+		handled    = make(chan struct{}, sends)
+		sinkOpen   = make(chan struct{})
+	)
+	body := bytes.Repeat([]byte("broadcast!"), chunk/10)
+	ln := listen(t, s, "tcp://127.0.0.1:0", Handler{
+		OnOpen: func(c *Conn) {
+			if sink == nil {
+				sink = c
+				close(sinkOpen)
+			}
+		},
+		OnTraffic: func(c *Conn) {
+			b, _ := c.Next(-1)
+			for range b {
+				n, err := sink.Write(body)
+				switch {
+				case err == nil:
+					accepted.Add(int64(n))
+				case errors.Is(err, ErrOutboundFull):
+					refused.Add(1)
+				default:
+					t.Errorf("Write to the sink: %v", err)
+				}
+				if p := int64(sink.OutboundBuffered()); p > maxPending.Load() {
+					maxPending.Store(p)
+				}
+				handled <- struct{}{}
+			}
+		},
+	})
+	sc := dial(t, ln)
+	sc.(*net.TCPConn).SetReadBuffer(64 << 10)
+	recv(t, sinkOpen, "the sink's OnOpen")
+	src := dial(t, ln)
+	for range sends {
+		if _, err := src.Write([]byte{1}); err != nil {
+			t.Fatal(err)
+		}
+		recv(t, handled, "a request")
+	}
+	if refused.Load() == 0 {
+		t.Errorf("all %d Writes of %d bytes to a peer that does not read were accepted (cap %d)", sends, chunk, maxOut)
+	}
+	if p := maxPending.Load(); p > maxOut+chunk {
+		t.Errorf("the sink's pending output peaked at %d bytes, above %d (the cap plus one Write)", p, maxOut+chunk)
+	}
+	src.Close()
+	want := accepted.Load()
+	got := make([]byte, want)
+	if _, err := io.ReadFull(sc, got); err != nil {
+		t.Fatalf("reading the %d bytes accepted: %v", want, err)
+	}
+	if !bytes.Equal(got, bytes.Repeat(body, int(want)/len(body))) {
+		t.Error("the sink read other bytes than those accepted")
+	}
+	shutdownWith(t, s, sc)
+}
+
+// shutdownWith shuts s down while closing the clients once they read end
+// of stream, so that the shutdown does not linger for them.
+func shutdownWith(t testing.TB, s *Server, clients ...net.Conn) {
+	t.Helper()
+	for _, c := range clients {
+		go func() {
+			io.Copy(io.Discard, c)
+			c.Close()
+		}()
+	}
+	shutdown(t, s)
+}
+
+// TestPipelineOutboundFull: a peer pipelines many small requests, each
+// worth a large answer, and reads nothing until it has sent them all. A
+// handler that stops answering at OutboundFull, leaving the rest of its
+// input, keeps the pending output below MaxOutbound plus one answer,
+// however many requests one read brings; once the peer reads, OnTraffic
+// comes again for the requests left, though nothing more arrives, and
+// every answer comes, in order.
+func TestPipelineOutboundFull(t *testing.T) {
+	const (
+		maxOut  = 256 << 10
+		reqSize = 8
+		answer  = 64 << 10
+		sent    = 2048 // 16 KiB of requests, 128 MiB of answers
+	)
+	s := newServer(t, Config{Loops: 1, MaxOutbound: maxOut, SendBuffer: 64 << 10})
+	var (
+		maxPending atomic.Int64
+		taken      atomic.Int64
+	)
+	body := make([]byte, answer)
+	ln := listen(t, s, "tcp://127.0.0.1:0", Handler{OnTraffic: func(c *Conn) {
+		for c.InboundBuffered() >= reqSize && !c.OutboundFull() {
+			req, _ := c.Next(reqSize)
+			for i := range body {
+				body[i] = req[0]
+			}
+			c.Write(body)
+			taken.Add(1)
+			if p := int64(c.OutboundBuffered()); p > maxPending.Load() {
+				maxPending.Store(p)
+			}
+		}
+	}})
+	c := dial(t, ln)
+	c.(*net.TCPConn).SetReadBuffer(64 << 10)
+	reqs := make([]byte, 0, sent*reqSize)
+	for i := range sent {
+		reqs = append(reqs, bytes.Repeat([]byte{byte(i)}, reqSize)...)
+	}
+	if _, err := c.Write(reqs); err != nil {
+		t.Fatal(err)
+	}
+	// All requests are on their way; wait until the handler holds still.
+	var last int64 = -1
+	waitFor(t, "answering to stop", func() bool {
+		time.Sleep(100 * time.Millisecond)
+		n := taken.Load()
+		stalled := n == last && n > 0
+		last = n
+		return stalled
+	})
+	if last >= sent {
+		t.Fatalf("the handler answered all %d requests of a peer that does not read", sent)
+	}
+	got := make([]byte, answer)
+	for i := range sent {
+		if _, err := io.ReadFull(c, got); err != nil {
+			t.Fatalf("answer %d of %d (the handler took %d): %v", i, sent, taken.Load(), err)
+		}
+		if got[0] != byte(i) || !bytes.Equal(got, bytes.Repeat(got[:1], answer)) {
+			t.Fatalf("answer %d is not the answer to request %d", i, i)
+		}
+	}
+	if p := maxPending.Load(); p > maxOut+answer {
+		t.Errorf("pending output peaked at %d bytes, above %d (the cap plus one answer)", p, maxOut+answer)
+	}
+	t.Logf("stalled at %d of %d requests; pending output peaked at %d bytes (cap %d)", last, sent, maxPending.Load(), maxOut)
+	shutdownWith(t, s, c)
+}

@@ -60,8 +60,20 @@ func (ln *Listener) String() string { return ln.e.String() }
 
 // Close stops the listener: no more connections are accepted (those
 // open go on) or datagrams received. It returns once the socket is
-// closed.
+// closed; but from a callback of another loop than the listener's, it
+// returns at once and that loop closes the socket next (a loop never
+// waits for another). Closing a closed listener does nothing.
 func (ln *Listener) Close() error {
+	switch cl := ln.s.callerLoop(); {
+	case cl == ln.l:
+		ln.close()
+		return nil
+	case cl != nil:
+		if !ln.l.post(task{kind: taskUnlisten, ln: ln, done: make(chan error, 1)}) {
+			return ErrServerClosed
+		}
+		return nil
+	}
 	done := make(chan error, 1)
 	if !ln.l.post(task{kind: taskUnlisten, ln: ln, done: done}) {
 		return ErrServerClosed
@@ -158,15 +170,19 @@ func (ln *Listener) accept() {
 		if local.Addr().IsUnspecified() {
 			local, _ = sock.LocalAddr(fd)
 		}
-		sock.SetNoDelay(fd, true)
-		if s.cfg.SendBuffer > 0 || s.cfg.RecvBuffer > 0 {
-			sock.SetBuffers(fd, s.cfg.SendBuffer, s.cfg.RecvBuffer)
-		}
+		s.connOptions(fd)
 		c := &Conn{h: &ln.h, ln: ln, fd: fd, local: local, remote: peer, path: ln.e.path, state: connOpen}
 		to := s.pick()
+		if to == nil { // cannot be: this loop is live
+			to = l
+			l.nconn.Add(1)
+		}
 		c.l = to
 		if to == l {
 			l.open(c)
+			if !ln.serving {
+				return // OnOpen closed the listener
+			}
 		} else if !to.post(task{kind: taskAdd, c: c}) {
 			c.l = l
 			to.nconn.Add(-1)

@@ -1,6 +1,7 @@
 package evloop
 
 import (
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -64,6 +65,8 @@ type loop struct {
 	closing    connList // connections closing gracefully, likewise
 	paused     []*Listener
 	dirty      []*Conn  // connections to bring up to date after a callback
+	cur        *Conn    // the connection whose OnOpen or OnTraffic runs, see Conn.Write
+	again      []*Conn  // connections to call OnTraffic for with their unconsumed input
 	spares     [][]byte // empty buffers for connections, see grow
 	spareBytes int
 	now        time.Duration
@@ -73,7 +76,9 @@ type loop struct {
 	pollerClosed bool          // taskStop closed the poller: close sockets without Delete
 	drained      chan struct{} // closed when shutdown has nothing left to close
 
-	nconn atomic.Int64 // connections on this loop, or on their way to it
+	nconn atomic.Int64  // connections on this loop, or on their way to it
+	dead  atomic.Bool   // the poller failed: the loop is gone, pick skips it
+	gid   atomic.Uint64 // the id of the loop's goroutine, see callerLoop
 
 	mu       sync.Mutex
 	tasks    []task
@@ -119,6 +124,7 @@ func (l *loop) post(t task) bool {
 
 func (l *loop) run() {
 	defer l.s.wg.Done()
+	l.gid.Store(goid())
 	l.now = time.Since(l.s.start)
 	for !l.exit {
 		l.runTasks()
@@ -137,13 +143,14 @@ func (l *loop) run() {
 		l.now = time.Since(l.s.start)
 		if err != nil {
 			// The poller failed: nothing on this loop can be served.
-			l.closeAll(err)
+			l.fail(err)
 			break
 		}
 		for i := range n {
 			l.dispatch(l.events[i])
 		}
 		l.expire()
+		l.deliverAgain()
 	}
 	l.finish()
 }
@@ -278,6 +285,9 @@ func (l *loop) timeout() time.Duration {
 	for _, ln := range l.paused {
 		at(ln.resumeAt)
 	}
+	if len(l.again) > 0 {
+		return 0
+	}
 	if next < 0 {
 		return -1
 	}
@@ -318,6 +328,25 @@ func (l *loop) expire() {
 	l.settle()
 }
 
+// deliverAgain calls OnTraffic for the connections that read no more
+// while their output was full and have unconsumed input: the handler
+// may have left it for want of room (see Conn.OutboundFull), and the
+// peer, having sent all it had, may send nothing that would bring it
+// back.
+func (l *loop) deliverAgain() {
+	for i := 0; i < len(l.again); i++ {
+		c := l.again[i]
+		l.again[i] = nil
+		c.again = false
+		if c.state == connOpen && !c.paused && !c.failed && len(c.in) > 0 {
+			c.view = c.in
+			c.deliver(false)
+			l.settle()
+		}
+	}
+	l.again = l.again[:0]
+}
+
 // beginShutdown closes the listeners and starts the graceful close of
 // every connection.
 func (l *loop) beginShutdown() {
@@ -345,6 +374,19 @@ func (l *loop) checkDrained() {
 		default:
 			close(l.drained)
 		}
+	}
+}
+
+// fail ends a loop whose poller failed: it is marked dead first, so
+// that no new connection or listener is given to it, then everything it
+// serves is closed with the error, which the server reports.
+func (l *loop) fail(err error) {
+	err = fmt.Errorf("%w: loop %d: %w", ErrLoopFailed, l.id, err)
+	l.dead.Store(true)
+	l.s.recordFailure(err)
+	l.closeAll(err)
+	if h := l.s.cfg.OnError; h != nil {
+		h(err)
 	}
 }
 

@@ -57,6 +57,9 @@ var (
 	// ErrOutboundFull: AsyncWrite was refused because the connection's
 	// pending output exceeds Config.MaxOutbound.
 	ErrOutboundFull = errors.New("evloop: outbound buffer full")
+	// ErrLoopFailed: an event loop's poller failed, and the loop stopped
+	// (see Config.OnError). The error wraps the poller's too.
+	ErrLoopFailed = errors.New("evloop: event loop failed")
 )
 
 // Server states.
@@ -71,8 +74,8 @@ const (
 // and dialled connections are spread over the loops (the one with the
 // fewest connections gets the next) and stay on their loop; each listener
 // is served by one loop. Make one with NewServer; all its methods are safe
-// for concurrent use, but Shutdown and Close wait for the loops and must
-// not be called from a callback.
+// for concurrent use, and from the callbacks of its handlers (see the
+// package doc, "Calls from callbacks").
 type Server struct {
 	cfg   Config
 	loops []*loop
@@ -88,6 +91,21 @@ type Server struct {
 
 	mu        sync.Mutex
 	listeners []*Listener
+	failures  []error // of loops whose poller failed
+}
+
+// recordFailure keeps the error of a failed loop for Shutdown and Close.
+func (s *Server) recordFailure(err error) {
+	s.mu.Lock()
+	s.failures = append(s.failures, err)
+	s.mu.Unlock()
+}
+
+// failure returns the errors of the failed loops, or nil.
+func (s *Server) failure() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return errors.Join(s.failures...)
 }
 
 // NewServer starts cfg.Loops event loops, with nothing to serve yet: add
@@ -133,6 +151,10 @@ func NewServer(cfg Config) (*Server, error) {
 // by a server that is gone (connecting to it is refused) is removed
 // first; any other file there fails Listen. Closing the listener removes
 // its socket file.
+//
+// Called from a callback, Listen (like AddListener and AddPacketConn)
+// has the listener served by the loop that runs the callback: that loop
+// could not answer another goroutine before the callback returns.
 func (s *Server) Listen(addr string, h Handler) (*Listener, error) {
 	e, err := parseAddr(addr, true)
 	if err != nil {
@@ -172,18 +194,29 @@ func (s *Server) serve(ln *Listener) error {
 	case ln.e.path != "":
 	case ln.e.stream:
 		// Accepted sockets inherit it on Linux; set it on them too.
-		sock.SetNoDelay(ln.fd, true)
+		sock.SetNoDelay(ln.fd, !s.cfg.Nagle)
 	case s.cfg.SendBuffer > 0 || s.cfg.RecvBuffer > 0:
 		sock.SetBuffers(ln.fd, s.cfg.SendBuffer, s.cfg.RecvBuffer)
 	}
-	ln.l = s.loops[int(s.rr.Add(1))%len(s.loops)]
 	ln.pkt.ln = ln
-	done := make(chan error, 1)
-	if !ln.l.post(task{kind: taskListen, ln: ln, done: done}) {
-		return ErrServerClosed
-	}
-	if err := <-done; err != nil {
-		return err
+	if l := s.callerLoop(); l != nil {
+		// From a callback: the loop would answer the task only once the
+		// callback has returned. The listener is served by that loop.
+		ln.l = l
+		if err := ln.open(l); err != nil {
+			return err
+		}
+	} else {
+		if ln.l = s.nextLive(); ln.l == nil {
+			return s.failure()
+		}
+		done := make(chan error, 1)
+		if !ln.l.post(task{kind: taskListen, ln: ln, done: done}) {
+			return ErrServerClosed
+		}
+		if err := <-done; err != nil {
+			return err
+		}
 	}
 	s.mu.Lock()
 	s.listeners = append(s.listeners, ln)
@@ -228,12 +261,15 @@ func (s *Server) Dial(addr string, h Handler) (*Conn, error) {
 		c.fd = badHandle
 		c.err = fmt.Errorf("evloop: dial %s: %w", e, err)
 	} else {
-		sock.SetNoDelay(c.fd, true)
-		if s.cfg.SendBuffer > 0 || s.cfg.RecvBuffer > 0 {
-			sock.SetBuffers(c.fd, s.cfg.SendBuffer, s.cfg.RecvBuffer)
-		}
+		s.connOptions(c.fd)
 	}
 	l := s.pick()
+	if l == nil {
+		if c.fd != badHandle {
+			sock.Close(c.fd)
+		}
+		return nil, fmt.Errorf("evloop: dial %s: %w", e, s.failure())
+	}
 	c.l = l
 	if !l.post(task{kind: taskAdd, c: c}) {
 		l.nconn.Add(-1)
@@ -245,21 +281,47 @@ func (s *Server) Dial(addr string, h Handler) (*Conn, error) {
 	return c, nil
 }
 
-// pick chooses the loop for a new connection, the one with the fewest,
-// and counts the connection on it at once so that concurrent picks see it.
+// pick chooses the loop for a new connection, the live one with the
+// fewest, and counts the connection on it at once so that concurrent
+// picks see it. A failed loop has fewest of all (none): it is skipped,
+// or it would get, and close at once, most new connections. pick
+// returns nil if every loop has failed.
 func (s *Server) pick() *loop {
 	n := uint32(len(s.loops))
 	start := s.rr.Add(1)
-	best := s.loops[start%n]
-	min := best.nconn.Load()
-	for i := uint32(1); i < n && min > 0; i++ {
+	var (
+		best *loop
+		min  int64
+	)
+	for i := uint32(0); i < n; i++ {
 		l := s.loops[(start+i)%n]
-		if c := l.nconn.Load(); c < min {
+		if l.dead.Load() {
+			continue
+		}
+		if c := l.nconn.Load(); best == nil || c < min {
 			best, min = l, c
+			if min == 0 {
+				break
+			}
 		}
 	}
-	best.nconn.Add(1)
+	if best != nil {
+		best.nconn.Add(1)
+	}
 	return best
+}
+
+// nextLive returns the next live loop in round-robin order, for a
+// listener, or nil if every loop has failed.
+func (s *Server) nextLive() *loop {
+	n := uint32(len(s.loops))
+	start := s.rr.Add(1)
+	for i := uint32(0); i < n; i++ {
+		if l := s.loops[(start+i)%n]; !l.dead.Load() {
+			return l
+		}
+	}
+	return nil
 }
 
 // Shutdown stops the server gracefully: it closes the listeners, then
@@ -267,17 +329,44 @@ func (s *Server) pick() *loop {
 // AsyncWrites accepted before included, is flushed, then the sending
 // side is shut down and the peer's close awaited, at most
 // Config.LingerTimeout), waits for all of them, stops the loops and
-// returns nil. Connections still connecting are closed with
+// returns nil, or the error of the loops that failed before (see
+// Config.OnError). Connections still connecting are closed with
 // ErrServerClosed. If ctx ends first, Shutdown closes what remains as
 // Close does and returns ctx's error. Either way, every OnClose has
 // returned and the loops have exited when it returns.
+//
+// A Shutdown called while another is under way (or after it) joins it:
+// it waits for the same graceful shutdown, bounded by its own ctx, and
+// returns as the first does. After Close, or once a Shutdown was cut
+// short, it returns ErrServerClosed.
+//
+// From a callback, Shutdown cannot wait for the loop that runs the
+// callback: it starts the shutdown (and the wait, bounded by ctx, in
+// another goroutine) and returns nil at once; the callback's loop goes
+// on with it once the callback returns.
 func (s *Server) Shutdown(ctx context.Context) error {
-	if !s.state.CompareAndSwap(stateRunning, stateShuttingDown) {
+	if s.state.CompareAndSwap(stateRunning, stateShuttingDown) {
+		for _, l := range s.loops {
+			l.post(task{kind: taskShutdown})
+		}
+	}
+	if s.callerLoop() != nil {
+		if s.state.Load() == stateClosed {
+			go s.stop()
+			return ErrServerClosed
+		}
+		go s.awaitShutdown(ctx)
+		return nil
+	}
+	return s.awaitShutdown(ctx)
+}
+
+// awaitShutdown waits for the loops to drain, or ctx to end, and stops
+// them.
+func (s *Server) awaitShutdown(ctx context.Context) error {
+	if s.state.Load() == stateClosed {
 		s.stop()
 		return ErrServerClosed
-	}
-	for _, l := range s.loops {
-		l.post(task{kind: taskShutdown})
 	}
 	for _, l := range s.loops {
 		select {
@@ -292,20 +381,35 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	if s.state.Load() == stateClosed {
 		return ErrServerClosed // Close cut the shutdown short
 	}
-	return nil
+	return s.failure()
 }
 
 // Close stops the server at once: it closes the listeners and every
 // connection (OnClose gets ErrServerClosed; pending output is dropped)
-// and returns when the loops have exited. A second Close, or one after
-// Shutdown, returns ErrServerClosed.
+// and returns when the loops have exited, with the error of the loops
+// that failed before, if any (see Config.OnError). A Shutdown under way is cut
+// short. A second Close, or one after Shutdown has finished, returns
+// ErrServerClosed. From a callback, Close cannot wait for the loop that
+// runs it: it starts the same work and returns at once.
 func (s *Server) Close() error {
-	if s.state.Swap(stateClosed) == stateClosed {
-		s.stop()
-		return ErrServerClosed
+	var err error
+	select {
+	case <-s.stopped:
+		err = ErrServerClosed
+	default:
 	}
-	s.stop()
-	return nil
+	if s.state.Swap(stateClosed) == stateClosed {
+		err = ErrServerClosed
+	}
+	if s.callerLoop() != nil {
+		go s.stop()
+	} else {
+		s.stop()
+	}
+	if err == nil {
+		err = s.failure()
+	}
+	return err
 }
 
 // stop makes the loops close what they serve and exit, waits for them
@@ -330,6 +434,19 @@ func (s *Server) Refused() int64 { return s.refused.Load() }
 
 // Conns returns the accepted connections open now.
 func (s *Server) Conns() int64 { return s.conns.Load() }
+
+// connOptions sets the socket options of Config on a connection's
+// socket: accepted, dialled or of AddConn. Failures are not errors of the
+// connection: the options are hints.
+func (s *Server) connOptions(fd sock.Handle) {
+	sock.SetNoDelay(fd, !s.cfg.Nagle)
+	if s.cfg.SendBuffer > 0 || s.cfg.RecvBuffer > 0 {
+		sock.SetBuffers(fd, s.cfg.SendBuffer, s.cfg.RecvBuffer)
+	}
+	if s.cfg.KeepAlive > 0 {
+		sock.SetKeepAlive(fd, s.cfg.KeepAlive)
+	}
+}
 
 // badHandle marks a Conn whose socket could not be made.
 const badHandle = ^sock.Handle(0)

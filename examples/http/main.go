@@ -14,8 +14,11 @@
 //
 // Connections are kept alive (HTTP/1.1 unless "Connection: close",
 // HTTP/1.0 only with "Connection: keep-alive") and may pipeline: the
-// requests of one read are answered in order, with one write, and a
-// request split over reads waits for its rest in the connection's buffer.
+// requests of one read are answered in order, with one write (one per
+// 64 KiB of responses), and a request split over reads waits for its
+// rest in the connection's buffer. A client that pipelines without
+// reading is answered until its pending responses reach the server's
+// MaxOutbound (4 MiB); its other requests wait until it reads.
 // Content-Length bodies are read and dropped. A malformed request (bad
 // request line or header, headers over 8 KiB, a Transfer-Encoding, a bad
 // Content-Length) is answered with 400 Bad Request and the connection is
@@ -114,7 +117,11 @@ func onTraffic(c *evloop.Conn) {
 	}
 	st.out = st.out[:0]
 	closing := false
-	for !closing {
+	// A peer may pipeline requests without reading the responses: once
+	// the pending output is full, the rest waits (the loop offers it
+	// again when the output has drained), so that the responses to one
+	// read cannot take any amount of memory.
+	for !closing && !c.OutboundFull() {
 		if st.body > 0 {
 			n, _ := c.Discard(int(min(st.body, int64(c.InboundBuffered()))))
 			st.body -= int64(n)
@@ -160,6 +167,10 @@ func onTraffic(c *evloop.Conn) {
 		if !req.head {
 			st.out = append(st.out, hello...)
 		}
+		if len(st.out) >= flushAt {
+			c.Write(st.out)
+			st.out = st.out[:0]
+		}
 	}
 	if len(st.out) > 0 {
 		c.Write(st.out)
@@ -171,6 +182,11 @@ func onTraffic(c *evloop.Conn) {
 		st.out = nil // a burst of pipelined requests: do not keep its buffer
 	}
 }
+
+// flushAt is how many bytes of responses a batch gathers before it
+// writes them: the connection's pending output then counts them, for
+// Conn.OutboundFull.
+const flushAt = 64 << 10
 
 // request is what the server needs of a request.
 type request struct {

@@ -335,3 +335,34 @@ func TestBadFlags(t *testing.T) {
 		}
 	}
 }
+
+// TestPipeliningNoRead: a client pipelines more requests than the
+// server's pending output holds the responses of, reading nothing until
+// it has sent them all. The server stops answering when its output is
+// full and goes on when the client reads, though nothing more arrives:
+// every response comes, in order.
+func TestPipeliningNoRead(t *testing.T) {
+	addr, _ := start(t)
+	c := rawConn(t, addr)
+	n := (8 << 20) / 100 // responses of about 100 bytes: 8 MiB, twice MaxOutbound
+	wrote := make(chan error, 1)
+	go func() {
+		_, err := io.WriteString(c, strings.Repeat(getReq, n-1)+"GET /last HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+		wrote <- err
+	}()
+	// Read once all is sent, or once the server, its output full, has
+	// stopped taking requests and the sockets' buffers are full too.
+	select {
+	case err := <-wrote:
+		wrote <- err
+	case <-time.After(scaledDur(time.Second)):
+	}
+	r := bufio.NewReader(c)
+	readResponses(t, r, n)
+	if _, err := r.ReadByte(); err != io.EOF {
+		t.Errorf("after the response to Connection: close: %v, want EOF", err)
+	}
+	if err := <-wrote; err != nil {
+		t.Fatal(err)
+	}
+}

@@ -35,7 +35,12 @@
 // as clients send, or an inline command: a line of words separated by spaces
 // or tabs (GET k\r\n), as typed into telnet (no quoting). Requests may be
 // pipelined: all those that have arrived are answered in order with one
-// write, and a request split across reads waits for its rest.
+// write (one per 64 KiB of replies), and a request split across reads
+// waits for its rest. A client that pipelines requests without reading
+// the replies is answered until its pending replies reach the server's
+// MaxOutbound (4 MiB); the rest of its requests wait until it reads, so
+// that it holds at most about that much memory of the server, however
+// large the replies it asks for.
 //
 // Limits: a bulk string may hold at most 1 MiB (maxBulk; Redis allows
 // 512 MiB), an array at most 1024*1024 elements, an inline line at most
@@ -120,6 +125,11 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	return nil
 }
 
+// flushAt is how many bytes of replies a batch gathers before it writes
+// them: the connection's pending output then counts them, for
+// Conn.OutboundFull.
+const flushAt = 64 << 10
+
 // session is the state of one connection, reused from request to request.
 type session struct {
 	args [][]byte // the request's arguments, slices of the inbound buffer
@@ -137,7 +147,12 @@ func handler(st *store) evloop.Handler {
 			s := c.Context().(*session)
 			buf, _ := c.Peek(-1)
 			done, quit := 0, false
-			for done < len(buf) && !quit {
+			// A peer may pipeline requests without reading the replies:
+			// once the pending output is full, the rest waits (the loop
+			// offers it again when the output has drained), so that the
+			// replies to one read of small requests (GETs of a large
+			// value) cannot take any amount of memory.
+			for done < len(buf) && !quit && !c.OutboundFull() {
 				args, n, perr := parse(buf[done:], s.args[:0])
 				s.args = args[:0]
 				if perr != "" {
@@ -151,6 +166,10 @@ func handler(st *store) evloop.Handler {
 				done += n
 				if len(args) > 0 {
 					quit = s.exec(st, args)
+				}
+				if len(s.out) >= flushAt {
+					c.Write(s.out)
+					s.out = s.out[:0]
 				}
 			}
 			if len(s.out) > 0 {

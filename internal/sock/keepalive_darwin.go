@@ -1,0 +1,25 @@
+package sock
+
+import (
+	"fmt"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// SetKeepAlive turns TCP keep-alive on, with d both the idle time before
+// the first probe (TCP_KEEPALIVE on macOS) and the interval between
+// probes (whole seconds, at least 1), or off for d <= 0.
+func SetKeepAlive(h Handle, d time.Duration) error {
+	if err := setKeepAliveOn(h, d > 0); err != nil || d <= 0 {
+		return err
+	}
+	secs := max(int(d/time.Second), 1)
+	if err := unix.SetsockoptInt(int(h), unix.IPPROTO_TCP, unix.TCP_KEEPALIVE, secs); err != nil {
+		return fmt.Errorf("sock: tcp_keepalive %d: %w", h, err)
+	}
+	if err := unix.SetsockoptInt(int(h), unix.IPPROTO_TCP, unix.TCP_KEEPINTVL, secs); err != nil {
+		return fmt.Errorf("sock: tcp_keepintvl %d: %w", h, err)
+	}
+	return nil
+}
