@@ -71,16 +71,19 @@ type Conn struct {
 	next     *Conn
 	last     time.Duration // last activity, on the loop's clock
 
+	sent   int64        // bytes the socket has taken, for dones
+	dones  []writeDone  // callbacks of AsyncWriteDone waiting for sent
 	outLen atomic.Int64 // len(out)-outHead, for AsyncWrite
 
 	// Shared with other goroutines, guarded by mu.
 	mu       sync.Mutex
-	async    []byte        // AsyncWrite data not yet taken by the loop
-	asyncBuf []byte        // the loop's spare buffer, swapped with async
-	funcs    []func(*Conn) // functions of Run not yet run
-	closeReq bool          // Close was called: no more AsyncWrite
-	queued   bool          // a taskConn is queued
-	closed   bool          // the socket is closed
+	async    []byte               // AsyncWrite data not yet taken by the loop
+	asyncBuf []byte               // the loop's spare buffer, swapped with async
+	funcs    []func(*Conn)        // functions of Run not yet run
+	asyncFns []func(*Conn, error) // AsyncWriteDone callbacks of the data in async
+	closeReq bool                 // Close was called: no more AsyncWrite
+	queued   bool                 // a taskConn is queued
+	closed   bool                 // the socket is closed
 }
 
 // LocalAddr returns the connection's local address; the zero AddrPort
@@ -214,6 +217,7 @@ func (c *Conn) write(p []byte) (int, error) {
 		switch {
 		case err == nil:
 			n = m
+			c.sent += int64(m)
 			c.l.touch(c)
 		case !sock.WouldBlock(err):
 			c.fail(fmt.Errorf("evloop: write to %s: %w", c.peer(), err))
@@ -234,7 +238,10 @@ func (c *Conn) write(p []byte) (int, error) {
 // the connection's pending output exceeds Config.MaxOutbound. Data that
 // AsyncWrite accepted is sent before a graceful close (Close, Shutdown)
 // completes.
-func (c *Conn) AsyncWrite(p []byte) error {
+func (c *Conn) AsyncWrite(p []byte) error { return c.asyncWrite(p, nil) }
+
+// asyncWrite is AsyncWrite and AsyncWriteDone.
+func (c *Conn) asyncWrite(p []byte, done func(*Conn, error)) error {
 	c.mu.Lock()
 	if c.closeReq || c.closed {
 		c.mu.Unlock()
@@ -247,6 +254,9 @@ func (c *Conn) AsyncWrite(p []byte) error {
 		}
 	}
 	c.async = append(c.async, p...)
+	if done != nil {
+		c.asyncFns = append(c.asyncFns, done)
+	}
 	post := !c.queued
 	c.queued = true
 	c.mu.Unlock()
@@ -346,9 +356,11 @@ func (c *Conn) runTask() {
 	c.queued = false
 	data := c.async
 	c.async, c.asyncBuf = c.asyncBuf[:0], nil
+	fns := c.takeAsyncFns()
 	closeReq := c.closeReq
 	c.mu.Unlock()
 	c.writeAsync(data)
+	c.awaitSent(fns)
 	c.runFuncs()
 	if closeReq {
 		c.beginClose(nil)
@@ -516,6 +528,7 @@ func (c *Conn) flush() {
 		return
 	}
 	c.outHead += n
+	c.sent += int64(n)
 	if n > 0 {
 		c.l.touch(c)
 	}
@@ -539,6 +552,12 @@ func (c *Conn) settle() {
 	if c.failed {
 		c.closeNow(c.err)
 		return
+	}
+	if len(c.dones) > 0 {
+		c.callDones()
+		if c.state == connClosed || c.failed {
+			return // a callback closed or detached it; failed: settled again
+		}
 	}
 	pending := len(c.out) - c.outHead
 	if c.state == connFlushing && pending == 0 {
@@ -602,10 +621,12 @@ func (c *Conn) beginClose(err error) {
 	c.closeReq = true
 	data := c.async
 	c.async = nil
+	fns := c.takeAsyncFns()
 	c.mu.Unlock()
 	if len(data) > 0 {
 		c.writeAny(data)
 	}
+	c.awaitSent(fns)
 	if c.err == nil {
 		c.err = err
 	}
@@ -641,6 +662,7 @@ func (c *Conn) closeNow(err error) {
 	c.mu.Lock()
 	c.closed = true
 	c.async, c.asyncBuf, c.funcs = nil, nil, nil
+	fns := c.takeAsyncFns()
 	c.mu.Unlock()
 	l.putBuf(c.in)
 	l.putBuf(c.out)
@@ -650,6 +672,7 @@ func (c *Conn) closeNow(err error) {
 		err = c.err
 	}
 	c.err = err
+	c.dropDones(fns, err)
 	if (c.opened || c.dialled) && c.h.OnClose != nil {
 		c.h.OnClose(c, err)
 	}
@@ -703,10 +726,12 @@ func (c *Conn) start() {
 		c.mu.Lock()
 		data := c.async
 		c.async = nil
+		fns := c.takeAsyncFns()
 		c.mu.Unlock()
 		if len(data) > 0 {
 			c.write(data)
 		}
+		c.awaitSent(fns)
 		c.runFuncs()
 	}
 	c.l.markDirty(c)

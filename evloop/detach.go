@@ -46,17 +46,22 @@ func (c *Conn) Detach() (net.Conn, error) {
 	closeReq := c.closeReq
 	data := c.async
 	c.async, c.asyncBuf = c.asyncBuf[:0], nil
+	fns := c.takeAsyncFns()
 	c.mu.Unlock()
+	c.writeAsync(data)
+	c.awaitSent(fns)
 	if closeReq {
 		return nil, fmt.Errorf("evloop: detach %s: %w", c.peer(), net.ErrClosed)
 	}
-	c.writeAsync(data)
 	if c.outHead < len(c.out) {
 		c.flush()
 	}
+	c.callDones()
 	switch {
 	case c.failed:
 		return nil, c.err
+	case c.state != connOpen:
+		return nil, fmt.Errorf("evloop: detach %s: %w", c.peer(), net.ErrClosed)
 	case c.outHead < len(c.out):
 		return nil, fmt.Errorf("evloop: detach %s: %d bytes: %w", c.peer(), len(c.out)-c.outHead, ErrOutputPending)
 	}
