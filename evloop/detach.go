@@ -39,6 +39,9 @@ var ErrOutputPending = errors.New("evloop: output pending")
 // unconsumed inbound bytes, the net.Conn is a wrapper that reads those
 // first (type-assert to *net.TCPConn only when InboundBuffered is 0).
 func (c *Conn) Detach() (net.Conn, error) {
+	if c.tls != nil {
+		return nil, fmt.Errorf("evloop: detach %s: %w", c.peer(), ErrTLSDetach)
+	}
 	if c.state != connOpen || c.failed {
 		return nil, fmt.Errorf("evloop: detach %s: %w", c.peer(), net.ErrClosed)
 	}
