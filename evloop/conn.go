@@ -25,9 +25,9 @@ const (
 	connConnecting  connState = iota // dialled, connect under way
 	connHandshaking                  // TLS: handshake under way, see tls.go
 	connOpen                         // serving
-	connFlushing                    // closing: writing the pending output
-	connLingering                   // closing: sending side shut down, waiting for the peer's
-	connClosed                      // socket closed, OnClose called
+	connFlushing                     // closing: writing the pending output
+	connLingering                    // closing: sending side shut down, waiting for the peer's
+	connClosed                       // socket closed, OnClose called
 )
 
 // A Conn is a TCP or Unix-domain stream connection served by an event

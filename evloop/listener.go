@@ -33,8 +33,8 @@ type Listener struct {
 	e   endpoint
 	h   Handler
 	key uint64
-	pkt Packet    // the datagram being handled, reused
-	nl  io.Closer // the net.Listener or net.PacketConn of AddListener or AddPacketConn
+	pkt Packet             // the datagram being handled, reused
+	nl  io.Closer          // the net.Listener or net.PacketConn of AddListener or AddPacketConn
 	tls *tlssession.Config // of ListenTLS; nil for plaintext
 
 	serving  bool          // registered with the loop, not closed
