@@ -6,7 +6,8 @@
 #   1. installs the missing Debian packages (Wine, the MinGW cross compiler,
 #      gcc for `go test -race`, redis-tools for
 #      scripts/real-clients-redis.sh, curl and wrk for
-#      scripts/real-clients-http.sh, plus any extra ones: see below),
+#      scripts/real-clients-http.sh, openssl for scripts/real-clients-tls.sh,
+#      plus any extra ones: see below),
 #   2. creates a Wine prefix in $AFD_CACHE/wine (wineboot -i, once),
 #   3. builds scripts/wine/bcryptprimitives.{c,def} into a DLL and installs it
 #      into the prefix's system32 (Go 1.26 binaries need ProcessPrng, which
@@ -43,7 +44,7 @@ READY=$WINEPREFIX/.goafd-ready
 SHIM_SRC=$ROOT/scripts/wine
 SYS32=$WINEPREFIX/drive_c/windows/system32
 
-DEFAULT_PACKAGES="wine64 wine gcc-mingw-w64-x86-64 gcc libc6-dev redis-tools curl wrk"
+DEFAULT_PACKAGES="wine64 wine gcc-mingw-w64-x86-64 gcc libc6-dev redis-tools curl wrk openssl"
 read -r -a PACKAGES <<<"${AFD_APT_PACKAGES:-$DEFAULT_PACKAGES} ${AFD_EXTRA_PACKAGES:-}"
 PACKAGES+=("$@")
 
