@@ -37,7 +37,7 @@ const (
 // Its methods fall in two groups. AsyncWrite, Close, LocalAddr and
 // RemoteAddr are safe for concurrent use from any goroutine. The others
 // (Peek, Next, Discard, InboundBuffered, Write, OutboundBuffered,
-// OutboundFull, Context, SetContext, Detach) belong to the connection's loop: call them from
+// OutboundFull, Context, SetContext, Detach, ConnectionState) belong to the connection's loop: call them from
 // the callbacks of its Handler only (of this connection, or of another
 // on the same loop).
 type Conn struct {
