@@ -70,6 +70,17 @@ func (s *Server) ListenTLS(addr string, cfg *tls.Config, h Handler) (*Listener, 
 	return s.listen(addr, h, s.tlsConfig(cfg))
 }
 
+// AddListenerTLS is AddListener for TLS: the connections that the
+// loops accept from nl (a *net.TCPListener or *net.UnixListener, not a
+// listener of crypto/tls) are served as ListenTLS serves its own, with
+// cfg. Ownership is as for AddListener.
+func (s *Server) AddListenerTLS(nl net.Listener, cfg *tls.Config, h Handler) (*Listener, error) {
+	if err := checkTLS(cfg, true); err != nil {
+		return nil, fmt.Errorf("evloop: add listener: %w", err)
+	}
+	return s.addListener(nl, h, s.tlsConfig(cfg))
+}
+
 // DialTLS is Dial for TLS: once connected, the connection does a TLS
 // handshake as a client with cfg, and OnOpen follows when it has
 // completed. A failure of the connect or of the handshake comes as

@@ -740,3 +740,23 @@ func TestTLSAsyncWriteDone(t *testing.T) {
 		t.Fatal("data differs")
 	}
 }
+
+// TestTLSAddListener: a listener of Go's net served with
+// AddListenerTLS serves TLS like one of ListenTLS.
+func TestTLSAddListener(t *testing.T) {
+	pki := newPKI(t)
+	s := newServer(t, Config{})
+	nl, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := s.AddListenerTLS(nl, pki.serverConfig(tls.VersionTLS13), echoHandler())
+	if err != nil {
+		nl.Close()
+		t.Fatal(err)
+	}
+	c := tlsDial(t, ln, pki.clientConfig(tls.VersionTLS13))
+	if err := echoRounds(c, 1, 3, 1000); err != nil {
+		t.Fatal(err)
+	}
+}
