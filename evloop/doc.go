@@ -92,9 +92,9 @@
 // # TLS
 //
 // ListenTLS and DialTLS (and AddListenerTLS, for a listener of Go's net)
-// serve TLS connections with Go's crypto/tls and a
-// tls.Config as it is (certificates, GetCertificate and SNI, ALPN,
-// client certificates, session resumption, TLS 1.2 and 1.3). The handler
+// serve TLS connections with Go's crypto/tls and a tls.Config as it is
+// (certificates, GetCertificate and SNI, ALPN, client certificates,
+// session resumption, TLS 1.2 and 1.3). The handler
 // sees plaintext through the usual methods: OnOpen comes once the
 // handshake has completed (Conn.ConnectionState then tells what was
 // negotiated), OnTraffic and Peek, Next and Discard see plaintext, Write
