@@ -760,3 +760,52 @@ func TestTLSAddListener(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestTLSMaxOutbound: MaxOutbound caps the ciphertext pending for a
+// client that does not read: OnOpen writes 16 KiB pieces until
+// OutboundFull, which stops at MaxOutbound plus one piece's records;
+// AsyncWrite then fails with ErrOutboundFull; once the client reads,
+// all of it arrives.
+func TestTLSMaxOutbound(t *testing.T) {
+	pki := newPKI(t)
+	const max = 256 << 10
+	s := newServer(t, Config{MaxOutbound: max})
+	type result struct {
+		written, pending int
+		async            error
+	}
+	res := make(chan result, 1)
+	piece := bytes.Repeat([]byte("y"), 16<<10)
+	h := Handler{OnOpen: func(c *Conn) {
+		n := 0
+		for !c.OutboundFull() && n < 256<<20 {
+			c.Write(piece)
+			n += len(piece)
+		}
+		r := result{written: n, pending: c.OutboundBuffered()}
+		go func() {
+			r.async = c.AsyncWrite(piece)
+			res <- r
+		}()
+	}}
+	ln, err := s.ListenTLS("tcp://127.0.0.1:0", pki.serverConfig(tls.VersionTLS13), h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := tlsDial(t, ln, pki.clientConfig(tls.VersionTLS13))
+	r := recv(t, res, "OnOpen's writes")
+	// The records of one piece add less than 1 KiB to it.
+	if r.pending < max || r.pending > max+len(piece)+1024 {
+		t.Fatalf("pending output %d at OutboundFull, want from %d to %d", r.pending, max, max+len(piece)+1024)
+	}
+	if !errors.Is(r.async, ErrOutboundFull) {
+		t.Fatalf("AsyncWrite: %v, want ErrOutboundFull", r.async)
+	}
+	got := make([]byte, r.written)
+	if _, err := io.ReadFull(c, got); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, bytes.Repeat([]byte("y"), r.written)) {
+		t.Fatal("data differs")
+	}
+}
