@@ -420,13 +420,14 @@ func (r *recordLog) endsWithCloseNotify(version uint16) bool {
 	return last[0] == 23 && len(last) == 5+19
 }
 
-// TestTLSCloseNotify: Conn.Close, Server.Shutdown and the peer's
-// close_notify each end the connection with close_notify after the data
-// written before, which the client reads whole.
+// TestTLSCloseNotify: Conn.Close, Server.Shutdown, the peer's
+// close_notify and the peer's end of stream without one each end the
+// connection with close_notify after the data written before, which the
+// client reads whole.
 func TestTLSCloseNotify(t *testing.T) {
 	pki := newPKI(t)
 	for _, v := range versions {
-		for _, how := range []string{"Close", "Shutdown", "peer"} {
+		for _, how := range []string{"Close", "Shutdown", "peer", "peerFIN"} {
 			t.Run(v.name+"/"+how, func(t *testing.T) {
 				s := newServer(t, Config{})
 				closed := make(chan error, 1)
@@ -455,8 +456,17 @@ func TestTLSCloseNotify(t *testing.T) {
 				if _, err := c.Write([]byte("hi")); err != nil {
 					t.Fatal(err)
 				}
-				if how == "peer" {
+				switch how {
+				case "peer": // close_notify, then the TCP end of stream
 					if err := c.CloseWrite(); err != nil {
+						t.Fatal(err)
+					}
+					want = nil
+				case "peerFIN": // the end of stream without close_notify
+					if _, err := io.ReadFull(c, make([]byte, 2)); err != nil {
+						t.Fatal(err)
+					}
+					if err := raw.Conn.(*net.TCPConn).CloseWrite(); err != nil {
 						t.Fatal(err)
 					}
 					want = nil
@@ -464,6 +474,9 @@ func TestTLSCloseNotify(t *testing.T) {
 				got, err := io.ReadAll(c)
 				if err != nil {
 					t.Fatal(err)
+				}
+				if how == "peerFIN" {
+					got = append([]byte("hi"), got...)
 				}
 				if !bytes.Equal(got, append([]byte("hi"), want...)) {
 					t.Fatalf("read %d bytes, want %d", len(got), 2+len(want))
@@ -807,5 +820,28 @@ func TestTLSMaxOutbound(t *testing.T) {
 	}
 	if !bytes.Equal(got, bytes.Repeat([]byte("y"), r.written)) {
 		t.Fatal("data differs")
+	}
+}
+
+// TestTLSAlert: a client that refuses the server's certificate sends an
+// alert, which reaches OnHandshakeError as a tls.AlertError (errors.As).
+func TestTLSAlert(t *testing.T) {
+	ln, errs := badHandshake(t, Config{})
+	raw := dial(t, ln)
+	err := tls.Client(raw, newPKI(t).clientConfig(tls.VersionTLS13)).Handshake() // trusts another CA
+	var unknown x509.UnknownAuthorityError
+	if !errors.As(err, &unknown) {
+		t.Fatalf("client: %v, want x509.UnknownAuthorityError", err)
+	}
+	// The client reads until the server closes: closing with unread
+	// input would reset the connection, and the reset, read by the loop,
+	// may come before the handshake's worker has read the alert.
+	if err := readsEnd(raw); err != nil {
+		t.Fatal(err)
+	}
+	err = recv(t, errs, "OnHandshakeError")
+	var alert tls.AlertError
+	if !errors.As(err, &alert) || alert != 42 { // bad_certificate, crypto/tls's alert for an unknown authority
+		t.Fatalf("OnHandshakeError: %v, want tls.AlertError 42 (bad_certificate)", err)
 	}
 }
