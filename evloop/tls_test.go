@@ -845,3 +845,40 @@ func TestTLSAlert(t *testing.T) {
 		t.Fatalf("OnHandshakeError: %v, want tls.AlertError 42 (bad_certificate)", err)
 	}
 }
+
+// TestTLSUnix: ListenTLS and DialTLS over a Unix-domain socket, off
+// Windows: DialTLS needs ServerName there, and with it the evloop client
+// gets its echo from the evloop server.
+func TestTLSUnix(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("Unix-domain sockets are refused on Windows")
+	}
+	dir := t.TempDir()
+	path := dir + "/tls.sock"
+	pki := newPKI(t)
+	s := newServer(t, Config{})
+	if _, err := s.ListenTLS("unix://"+path, pki.serverConfig(tls.VersionTLS13), echoHandler()); err != nil {
+		t.Fatal(err)
+	}
+	cc := pki.clientConfig(tls.VersionTLS13)
+	cc.ServerName = ""
+	if _, err := s.DialTLS("unix://"+path, cc, Handler{}); err == nil {
+		t.Fatal("DialTLS to a Unix-domain socket without ServerName")
+	}
+	got := make(chan string, 1)
+	h := Handler{
+		OnOpen: func(c *Conn) { c.Write([]byte("over unix")) },
+		OnTraffic: func(c *Conn) {
+			if c.InboundBuffered() >= len("over unix") {
+				b, _ := c.Next(-1)
+				got <- string(b)
+			}
+		},
+	}
+	if _, err := s.DialTLS("unix://"+path, pki.clientConfig(tls.VersionTLS13), h); err != nil {
+		t.Fatal(err)
+	}
+	if g := recv(t, got, "the echo"); g != "over unix" {
+		t.Fatalf("echo %q", g)
+	}
+}
