@@ -882,3 +882,35 @@ func TestTLSUnix(t *testing.T) {
 		t.Fatalf("echo %q", g)
 	}
 }
+
+// TestTLSCloseDuringHandshake: Server.Close with handshakes running on
+// workers (clients stalled after their ClientHello) and one waiting for
+// its first record ends them all: OnHandshakeError gets ErrServerClosed,
+// and no goroutine is left.
+func TestTLSCloseDuringHandshake(t *testing.T) {
+	hello := clientHello(t)
+	g0 := runtime.NumGoroutine()
+	ln, errs := badHandshake(t, Config{Loops: 2, TLSHandshakeTimeout: time.Minute})
+	const n = 4
+	for i := range n {
+		c := rawDial(t, ln)
+		if i > 0 {
+			c.Write(hello)
+			if _, err := io.ReadFull(c, make([]byte, 5)); err != nil { // the handshake runs
+				t.Fatal(err)
+			}
+		}
+	}
+	waitFor(t, "the accepts", func() bool { return ln.s.Conns() == n })
+	if err := ln.s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for range n {
+		if err := recv(t, errs, "OnHandshakeError"); !errors.Is(err, ErrServerClosed) {
+			t.Fatalf("OnHandshakeError: %v, want ErrServerClosed", err)
+		}
+	}
+	if got, stacks := stableGoroutines(g0); got > g0 {
+		t.Fatalf("%d goroutines after Close, %d before:\n%s", got, g0, stacks)
+	}
+}
