@@ -6,6 +6,7 @@ import (
 	"net"
 	"runtime"
 	"testing"
+	"time"
 )
 
 // BenchmarkTLSIdleMemory measures what an idle connection holds on the
@@ -86,4 +87,35 @@ func inUse() int64 {
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
 	return int64(m.HeapAlloc + m.StackInuse)
+}
+
+// BenchmarkTLSEcho: round trips of 64 bytes over one TLS 1.3
+// connection, a crypto/tls client in the same process (its work and
+// allocations count too).
+//
+//	go test -run '^$' -bench TLSEcho -benchmem ./evloop/
+func BenchmarkTLSEcho(b *testing.B) {
+	pki := newPKI(b)
+	s := newServer(b, Config{Loops: 1})
+	ln, err := s.ListenTLS("tcp://127.0.0.1:0", pki.serverConfig(tls.VersionTLS13), echoHandler())
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := tlsDial(b, ln, pki.clientConfig(tls.VersionTLS13))
+	c.SetDeadline(time.Time{})
+	msg := make([]byte, 64)
+	for range 10 { // the tickets, the first records
+		c.Write(msg)
+		io.ReadFull(c, msg)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		if _, err := c.Write(msg); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := io.ReadFull(c, msg); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
