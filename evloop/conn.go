@@ -34,12 +34,15 @@ const (
 // loop: accepted by a listener, dialled, or taken from Go's net with
 // Server.AddConn.
 //
-// Its methods fall in two groups. AsyncWrite, Close, LocalAddr and
-// RemoteAddr are safe for concurrent use from any goroutine. The others
-// (Peek, Next, Discard, InboundBuffered, Write, OutboundBuffered,
-// OutboundFull, Context, SetContext, Detach, ConnectionState) belong to the connection's loop: call them from
-// the callbacks of its Handler only (of this connection, or of another
-// on the same loop).
+// Its methods fall in two groups. AsyncWrite, AsyncWriteDone, Run,
+// Close, LocalAddr, RemoteAddr, LocalNetAddr and RemoteNetAddr are safe
+// for concurrent use from any goroutine. The others (Peek, Next,
+// Discard, InboundBuffered, Write, Writev, OutboundBuffered,
+// OutboundFull, AfterFunc, Context, SetContext, Detach,
+// ConnectionState) belong to the connection's loop: call them from the
+// callbacks of its Handler only (of this connection, or of another on
+// the same loop), or from the functions of Run, AfterFunc and
+// AsyncWriteDone.
 type Conn struct {
 	l      *loop
 	h      *Handler
@@ -74,6 +77,7 @@ type Conn struct {
 	last     time.Duration // last activity, on the loop's clock
 
 	sent   int64        // bytes the socket has taken, for dones
+	timers []*Timer     // pending Timers of AfterFunc
 	dones  []writeDone  // callbacks of AsyncWriteDone waiting for sent
 	outLen atomic.Int64 // len(out)-outHead, for AsyncWrite
 
@@ -163,7 +167,8 @@ func (c *Conn) OutboundBuffered() int {
 // closed (net.ErrClosed) or has failed (that error; OnClose follows).
 // Write never blocks.
 //
-// From the connection's own OnOpen and OnTraffic, Write never refuses
+// From the connection's own callbacks (OnOpen, OnTraffic, and its
+// functions of Run, AfterFunc and AsyncWriteDone), Write never refuses
 // data for being over MaxOutbound: the loop stops reading instead, and
 // OutboundFull tells the handler to stop answering. Written to from
 // other callbacks (a broadcast, a proxy), where stopping this
@@ -689,6 +694,9 @@ func (c *Conn) closeNow(err error) {
 	}
 	if c.list != nil {
 		c.list.remove(c)
+	}
+	if len(c.timers) > 0 {
+		l.dropTimers(c)
 	}
 	c.closeSocket()
 	l.nconn.Add(-1)

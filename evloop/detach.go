@@ -111,6 +111,9 @@ func (c *Conn) leave() {
 	if c.list != nil {
 		c.list.remove(c)
 	}
+	if len(c.timers) > 0 {
+		l.dropTimers(c)
+	}
 	if c.nc != nil {
 		giveBack(c.fd)
 	} else {

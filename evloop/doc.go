@@ -142,6 +142,29 @@
 // VerifyPeerCertificate, ...) run on the handshake workers, never on a
 // loop: they may block, and they must be safe for concurrent use.
 //
+// # Coming from gnet or nbio
+//
+// What their users look for first, and where it is here:
+//
+//   - Timers and deadlines: Conn.AfterFunc runs a function on the
+//     connection's loop after a delay (the loop keeps its timers in a
+//     heap and sleeps until the first); a per-connection deadline is an
+//     AfterFunc that closes the connection, stopped with Timer.Stop when
+//     the work is done, and Config.IdleTimeout closes silent ones. There
+//     is no loop-wide tick (gnet's OnTick): a loop has no state of its
+//     own to tick over, and periodic work over connections is a
+//     time.Ticker in a goroutine that calls Conn.Run.
+//   - Running a function on a connection's loop from any goroutine
+//     (gnet's Conn.Wake): Conn.Run.
+//   - A completion callback for an asynchronous write: Conn.AsyncWriteDone.
+//     A vectored write: Conn.Writev (one system call for several buffers).
+//   - TCP options: Config.Nagle (TCP_NODELAY is set by default),
+//     KeepAlive, SendBuffer and RecvBuffer, ReusePort. Config says why
+//     there is no SO_LINGER.
+//   - net.Addr values: Conn.LocalNetAddr and RemoteNetAddr,
+//     Listener.NetAddr, Packet.LocalNetAddr and RemoteNetAddr, beside the
+//     netip.AddrPort of LocalAddr, RemoteAddr and Addr.
+//
 // # Closing
 //
 // Conn.Close and Server.Shutdown close gracefully: the pending output

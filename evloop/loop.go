@@ -66,9 +66,10 @@ type loop struct {
 	idle       connList // open connections, least recently active first
 	closing    connList // connections closing gracefully, likewise
 	paused     []*Listener
-	dirty      []*Conn  // connections to bring up to date after a callback
-	cur        *Conn    // the connection whose OnOpen or OnTraffic runs, see Conn.Write
-	again      []*Conn  // connections to call OnTraffic for with their unconsumed input
+	dirty      []*Conn // connections to bring up to date after a callback
+	cur        *Conn   // the connection whose OnOpen or OnTraffic runs, see Conn.Write
+	again      []*Conn // connections to call OnTraffic for with their unconsumed input
+	timers     timerHeap
 	spares     [][]byte // empty buffers for connections, see grow
 	spareBytes int
 	now        time.Duration
@@ -152,6 +153,7 @@ func (l *loop) run() {
 			l.dispatch(l.events[i])
 		}
 		l.expire()
+		l.runTimers()
 		l.deliverAgain()
 	}
 	l.finish()
@@ -291,6 +293,9 @@ func (l *loop) timeout() time.Duration {
 	}
 	if len(l.again) > 0 {
 		return 0
+	}
+	if len(l.timers) > 0 {
+		at(l.timers[0].at)
 	}
 	if next < 0 {
 		return -1

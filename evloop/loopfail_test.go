@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"sync/atomic"
 	"testing"
 )
 
@@ -15,12 +16,16 @@ import (
 func TestLoopFailure(t *testing.T) {
 	reported := make(chan error, 4)
 	s := newServer(t, Config{Loops: 2, OnError: func(err error) { reported <- err }})
-	closed := make(chan error, 4)
+	closed := make(chan error, 1)
+	listened := make(chan error, 1)
+	var first atomic.Bool
 	h := echoHandler()
 	h.OnClose = func(_ *Conn, err error) {
-		select {
-		case closed <- err: // the first: the dead loop's connection
-		default:
+		if first.CompareAndSwap(false, true) { // the dead loop's connection
+			closed <- err
+			// A callback of the failing loop cannot have it serve more.
+			_, err := s.Listen("tcp://127.0.0.1:0", echoHandler())
+			listened <- err
 		}
 	}
 	ln := listen(t, s, "tcp://127.0.0.1:0", h)
@@ -43,6 +48,9 @@ func TestLoopFailure(t *testing.T) {
 	}
 	if err := recv(t, closed, "OnClose of the dead loop's connection"); !errors.Is(err, ErrLoopFailed) {
 		t.Errorf("OnClose: %v, want ErrLoopFailed", err)
+	}
+	if err := recv(t, listened, "Listen from the failing loop"); !errors.Is(err, ErrLoopFailed) {
+		t.Errorf("Listen from an OnClose of the failing loop: %v, want ErrLoopFailed", err)
 	}
 
 	// The server goes on with the live loop. The dead one has the fewest

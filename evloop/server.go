@@ -221,7 +221,11 @@ func (s *Server) serve(ln *Listener) error {
 	ln.pkt.ln = ln
 	if l := s.callerLoop(); l != nil {
 		// From a callback: the loop would answer the task only once the
-		// callback has returned. The listener is served by that loop.
+		// callback has returned. The listener is served by that loop,
+		// unless it is failing (an OnClose of its closeAll).
+		if l.dead.Load() {
+			return s.failure()
+		}
 		ln.l = l
 		if err := ln.open(l); err != nil {
 			return err
@@ -415,9 +419,9 @@ func (s *Server) awaitShutdown(ctx context.Context) error {
 // Close stops the server at once: it closes the listeners and every
 // connection (OnClose gets ErrServerClosed; pending output is dropped)
 // and returns when the loops have exited, with the error of the loops
-// that failed before, if any (see Config.OnError). A Shutdown under way is cut
-// short. A second Close, or one after Shutdown has finished, returns
-// ErrServerClosed. From a callback, Close cannot wait for the loop that
+// that failed before, if any (see Config.OnError). A Shutdown under way
+// is cut short. A second Close, or one after Shutdown has finished,
+// returns ErrServerClosed. From a callback, Close cannot wait for the loop that
 // runs it: it starts the same work and returns at once.
 func (s *Server) Close() error {
 	var err error

@@ -1,6 +1,11 @@
 package evloop
 
-import "net"
+import (
+	"fmt"
+	"net"
+
+	"github.com/goafd/afd/internal/sock"
+)
 
 // AsyncWriteDone is AsyncWrite with a completion callback: done runs on
 // the connection's loop, as a callback of c, once the socket has taken
@@ -79,4 +84,53 @@ func (c *Conn) dropDones(fns []func(*Conn, error), err error) {
 	for _, f := range fns {
 		f(c, err)
 	}
+}
+
+// Writev writes the buffers in order, as Write of them joined would,
+// without joining them: the socket gets them in one system call (writev,
+// or WSASend with several buffers; at most sock.MaxSendv per call, and
+// on systems without writev one call each), a header and a body, say,
+// without copying either. What the socket does not take is buffered, as
+// for Write. It returns the bytes accepted, the sum of the lengths, or
+// fails as Write does.
+func (c *Conn) Writev(bufs [][]byte) (int, error) {
+	total := 0
+	for _, b := range bufs {
+		total += len(b)
+	}
+	switch {
+	case c.l.cur != c && c.state == connOpen && !c.failed && c.outboundFull():
+		return 0, ErrOutboundFull
+	case c.failed:
+		return 0, c.err
+	case c.state != connOpen:
+		return 0, net.ErrClosed
+	case total == 0:
+		return 0, nil
+	}
+	n := 0
+	if c.outHead == len(c.out) {
+		m, err := sock.Sendv(c.fd, bufs)
+		switch {
+		case err == nil:
+			n = m
+			c.sent += int64(m)
+			c.l.touch(c)
+		case !sock.WouldBlock(err):
+			c.fail(fmt.Errorf("evloop: write to %s: %w", c.peer(), err))
+			return 0, c.err
+		}
+	}
+	if n < total {
+		for _, b := range bufs {
+			if n >= len(b) {
+				n -= len(b)
+				continue
+			}
+			c.buffer(b[n:])
+			n = 0
+		}
+		c.l.markDirty(c)
+	}
+	return total, nil
 }
