@@ -58,6 +58,7 @@ type loop struct {
 	events []poll.Event
 	buf    []byte // the read buffer that the loop's connections share
 	plain  []byte // TLS plaintext, as buf; made with the loop's first TLS connection
+	gather []byte // the TLS records of one Writev, see Conn.tlsWritev
 
 	items []slot
 	free  []uint32 // free slots

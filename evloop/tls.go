@@ -42,6 +42,8 @@ type tlsConn struct {
 	cfg  *tlssession.Config
 	role tlssession.Role
 	s    *tlssession.Session // made on the loop: at accept, or once connected
+
+	gather bool // Writev under way: records go to the loop's gather buffer
 }
 
 // ListenTLS is Listen for TLS over TCP (or a Unix-domain socket): it
@@ -183,10 +185,15 @@ func (c *Conn) tlsNotify() {
 	c.l.post(task{kind: taskTLS, c: c})
 }
 
-// tlsSend is the session's Send: the raw write path.
+// tlsSend is the session's Send: the raw write path, or the loop's
+// gather buffer during a Writev.
 func (c *Conn) tlsSend(p []byte) error {
 	if c.failed {
 		return c.err
+	}
+	if c.tls.gather {
+		c.l.gather = append(c.l.gather, p...)
+		return nil
 	}
 	c.send(p)
 	if c.failed {
@@ -287,6 +294,43 @@ func (c *Conn) tlsWrite(p []byte) (int, error) {
 		return n, c.err
 	}
 	return n, nil
+}
+
+// tlsWritev is Writev of an open TLS connection: the records of all
+// the buffers are gathered in the loop's buffer and sent with one
+// system call, as Writev promises, instead of one per record.
+func (c *Conn) tlsWritev(bufs [][]byte) (int, error) {
+	l := c.l
+	c.tls.gather = true
+	total := 0
+	var err error
+	for _, b := range bufs {
+		if len(b) == 0 {
+			continue
+		}
+		var n int
+		n, err = c.tls.s.Write(b)
+		total += n
+		if err != nil {
+			break
+		}
+	}
+	c.tls.gather = false
+	if len(l.gather) > 0 {
+		c.send(l.gather)
+	}
+	l.gather = l.gather[:0]
+	if cap(l.gather) > 2*l.s.cfg.ReadBufferSize {
+		l.gather = nil // one large Writev does not keep its size
+	}
+	switch {
+	case c.failed:
+		return 0, c.err
+	case err != nil:
+		c.fail(c.tlsError(err))
+		return total, c.err
+	}
+	return total, nil
 }
 
 // tlsCloseWrite sends close_notify, after the output written before, at

@@ -914,3 +914,43 @@ func TestTLSCloseDuringHandshake(t *testing.T) {
 		t.Fatalf("%d goroutines after Close, %d before:\n%s", got, g0, stacks)
 	}
 }
+
+// TestTLSWritev: Writev on a TLS connection sends its buffers
+// encrypted, in order, as Write does: small ones, and 600 KiB that the
+// socket does not take at once.
+func TestTLSWritev(t *testing.T) {
+	pki := newPKI(t)
+	s := newServer(t, Config{})
+	big := [][]byte{bytes.Repeat([]byte("a"), 300<<10), bytes.Repeat([]byte("b"), 300<<10)}
+	h := Handler{OnTraffic: func(c *Conn) {
+		b, _ := c.Next(-1)
+		bufs := [][]byte{[]byte("<"), b, []byte(">")}
+		if string(b) == "big" {
+			bufs = big
+		}
+		if n, err := c.Writev(bufs); err != nil || n != len(bytes.Join(bufs, nil)) {
+			t.Errorf("Writev: %d, %v", n, err)
+		}
+	}}
+	ln, err := s.ListenTLS("tcp://127.0.0.1:0", pki.serverConfig(tls.VersionTLS13), h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := tlsDial(t, ln, pki.clientConfig(tls.VersionTLS13))
+	c.Write([]byte("vector"))
+	got := make([]byte, len("<vector>"))
+	if _, err := io.ReadFull(c, got); err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != "<vector>" {
+		t.Fatalf("read %q", got)
+	}
+	c.Write([]byte("big"))
+	got = make([]byte, 600<<10)
+	if _, err := io.ReadFull(c, got); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, bytes.Join(big, nil)) {
+		t.Fatal("the large Writev differs")
+	}
+}
