@@ -372,6 +372,13 @@ func (c *Conn) tlsError(err error) error {
 // peer, *tls.CertificateVerificationError and the x509 errors within for
 // a certificate refused, ErrHandshakeTimeout, ErrHandshakePoolFull,
 // io.EOF for a peer that closed mid-handshake.
+//
+// A socket error during the handshake (a reset) closes the connection
+// with that error at once, not wrapped in a TLSError: a peer that sends
+// an alert and resets the connection right after it (as a client that
+// closes with unread input does) may thus be reported with the reset,
+// when the loop reads it before the handshake's worker has read the
+// alert.
 type TLSError struct {
 	Op   string
 	Peer string
