@@ -456,7 +456,12 @@ func (c *Conn) onEvent(ev poll.Events) {
 		if err == nil {
 			err = io.ErrUnexpectedEOF
 		}
-		c.fail(fmt.Errorf("evloop: connection to %s: %w", c.peer(), err))
+		err = fmt.Errorf("evloop: connection to %s: %w", c.peer(), err)
+		if c.state == connHandshaking {
+			c.tlsSocketFailed(err)
+		} else {
+			c.fail(err)
+		}
 	}
 	c.l.markDirty(c)
 }
@@ -468,6 +473,8 @@ func (c *Conn) read() {
 	switch {
 	case err != nil && sock.WouldBlock(err):
 		return
+	case err != nil && c.state == connHandshaking:
+		c.tlsSocketFailed(fmt.Errorf("evloop: read from %s: %w", c.peer(), err))
 	case err != nil:
 		c.fail(fmt.Errorf("evloop: read from %s: %w", c.peer(), err))
 		return

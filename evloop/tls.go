@@ -44,6 +44,11 @@ type tlsConn struct {
 	s    *tlssession.Session // made on the loop: at accept, or once connected
 
 	gather bool // Writev under way: records go to the loop's gather buffer
+
+	// sockErr is the socket's failure during the handshake, which
+	// closes the connection once the handshake's verdict is in, see
+	// tlsSocketFailed.
+	sockErr error
 }
 
 // ListenTLS is Listen for TLS over TCP (or a Unix-domain socket): it
@@ -195,6 +200,9 @@ func (c *Conn) tlsSend(p []byte) error {
 		c.l.gather = append(c.l.gather, p...)
 		return nil
 	}
+	if c.tls.sockErr != nil {
+		return nil // the socket has failed: the handshake's last words go nowhere
+	}
 	c.send(p)
 	if c.failed {
 		return c.err
@@ -211,6 +219,8 @@ func (c *Conn) tlsStep() {
 	}
 	opened, err := c.tls.s.Step()
 	switch {
+	case c.tls.sockErr != nil && (err != nil || opened):
+		c.fail(c.socketVerdict(err))
 	case err != nil:
 		c.fail(c.tlsError(err))
 	case opened:
@@ -222,6 +232,44 @@ func (c *Conn) tlsStep() {
 	default:
 		c.l.markDirty(c)
 	}
+}
+
+// tlsSocketFailed handles a failure of the socket (a reset) during the
+// handshake. The peer may have sent an alert just before, which says
+// more than the reset (a client that refuses the server's certificate
+// sends one and closes with unread input, which resets), and the loop
+// may read the reset before the handshake's worker has read the alert:
+// so the session gets end of stream after what it was fed, and the
+// connection closes once the handshake's verdict is in (tlsStep). The
+// socket leaves the poller meanwhile, which would report its failure at
+// every Wait. A handshake that has not started has nothing to say: the
+// connection closes at once.
+func (c *Conn) tlsSocketFailed(err error) {
+	if c.tls.sockErr != nil || c.failed {
+		return
+	}
+	c.tls.sockErr = err
+	c.eof = true
+	if c.tls.s.FeedEOF() != nil {
+		c.fail(err)
+		return
+	}
+	c.l.forget(c.fd) // closeNow's Delete then finds nothing, which it ignores
+	c.interest = 0
+	c.out, c.outHead = c.out[:0], 0 // nothing more can be sent: settle wants nothing
+	c.outLen.Store(0)
+	c.l.markDirty(c)
+}
+
+// socketVerdict is the error of a connection whose socket failed during
+// the handshake, given the handshake's (nil if it completed): the
+// handshake's own, unless it only says that the input ended.
+func (c *Conn) socketVerdict(err error) error {
+	if err == nil || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, net.ErrClosed) || errors.Is(err, ErrHandshakeTimeout) {
+		return c.tls.sockErr
+	}
+	return c.tlsError(err)
 }
 
 // tlsRead handles ciphertext just read.
@@ -373,12 +421,9 @@ func (c *Conn) tlsError(err error) error {
 // a certificate refused, ErrHandshakeTimeout, ErrHandshakePoolFull,
 // io.EOF for a peer that closed mid-handshake.
 //
-// A socket error during the handshake (a reset) closes the connection
-// with that error at once, not wrapped in a TLSError: a peer that sends
-// an alert and resets the connection right after it (as a client that
-// closes with unread input does) may thus be reported with the reset,
-// when the loop reads it before the handshake's worker has read the
-// alert.
+// A failure of the socket during the handshake (a reset) is reported as
+// it is, not in a TLSError, unless the handshake had more to say: the
+// alert that a peer sent just before resetting, for one.
 type TLSError struct {
 	Op   string
 	Peer string

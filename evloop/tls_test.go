@@ -833,9 +833,8 @@ func TestTLSAlert(t *testing.T) {
 	if !errors.As(err, &unknown) {
 		t.Fatalf("client: %v, want x509.UnknownAuthorityError", err)
 	}
-	// The client reads until the server closes: closing with unread
-	// input would reset the connection, and the reset, read by the loop,
-	// may come before the handshake's worker has read the alert.
+	// The client reads until the server closes, and closes without a
+	// reset (TestTLSAlertThenReset resets).
 	if err := readsEnd(raw); err != nil {
 		t.Fatal(err)
 	}
@@ -952,5 +951,28 @@ func TestTLSWritev(t *testing.T) {
 	}
 	if !bytes.Equal(got, bytes.Join(big, nil)) {
 		t.Fatal("the large Writev differs")
+	}
+}
+
+// TestTLSAlertThenReset: a client that refuses the server's certificate
+// sends its alert and resets the connection at once: OnHandshakeError
+// still gets the alert, not the reset that the loop may read before the
+// handshake's worker has read the alert.
+func TestTLSAlertThenReset(t *testing.T) {
+	ln, errs := badHandshake(t, Config{})
+	for range scaled(10, 2) {
+		raw := rawDial(t, ln)
+		err := tls.Client(raw, newPKI(t).clientConfig(tls.VersionTLS13)).Handshake()
+		var unknown x509.UnknownAuthorityError
+		if !errors.As(err, &unknown) {
+			t.Fatalf("client: %v, want x509.UnknownAuthorityError", err)
+		}
+		raw.SetLinger(0)
+		raw.Close()
+		err = recv(t, errs, "OnHandshakeError")
+		var alert tls.AlertError
+		if !errors.As(err, &alert) || alert != 42 {
+			t.Fatalf("OnHandshakeError: %v, want tls.AlertError 42 (bad_certificate)", err)
+		}
 	}
 }
