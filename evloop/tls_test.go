@@ -882,35 +882,46 @@ func TestTLSUnix(t *testing.T) {
 	}
 }
 
-// TestTLSCloseDuringHandshake: Server.Close with handshakes running on
-// workers (clients stalled after their ClientHello) and one waiting for
-// its first record ends them all: OnHandshakeError gets ErrServerClosed,
-// and no goroutine is left.
+// TestTLSCloseDuringHandshake: Server.Close, and Shutdown, with
+// handshakes running on workers (clients stalled after their
+// ClientHello) and one waiting for its first record end them all at
+// once: OnHandshakeError gets ErrServerClosed, Shutdown returns without
+// waiting for the handshake timeout, and no goroutine is left.
 func TestTLSCloseDuringHandshake(t *testing.T) {
 	hello := clientHello(t)
-	g0 := runtime.NumGoroutine()
-	ln, errs := badHandshake(t, Config{Loops: 2, TLSHandshakeTimeout: time.Minute})
-	const n = 4
-	for i := range n {
-		c := rawDial(t, ln)
-		if i > 0 {
-			c.Write(hello)
-			if _, err := io.ReadFull(c, make([]byte, 5)); err != nil { // the handshake runs
+	for _, how := range []string{"Close", "Shutdown"} {
+		t.Run(how, func(t *testing.T) {
+			g0 := runtime.NumGoroutine()
+			ln, errs := badHandshake(t, Config{Loops: 2, TLSHandshakeTimeout: time.Hour})
+			const n = 4
+			for i := range n {
+				c := rawDial(t, ln)
+				if i > 0 {
+					c.Write(hello)
+					if _, err := io.ReadFull(c, make([]byte, 5)); err != nil { // the handshake runs
+						t.Fatal(err)
+					}
+				}
+			}
+			waitFor(t, "the accepts", func() bool { return ln.s.Conns() == n })
+			var err error
+			if how == "Close" {
+				err = ln.s.Close()
+			} else {
+				err = ln.s.Shutdown(t.Context())
+			}
+			if err != nil {
 				t.Fatal(err)
 			}
-		}
-	}
-	waitFor(t, "the accepts", func() bool { return ln.s.Conns() == n })
-	if err := ln.s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	for range n {
-		if err := recv(t, errs, "OnHandshakeError"); !errors.Is(err, ErrServerClosed) {
-			t.Fatalf("OnHandshakeError: %v, want ErrServerClosed", err)
-		}
-	}
-	if got, stacks := stableGoroutines(g0); got > g0 {
-		t.Fatalf("%d goroutines after Close, %d before:\n%s", got, g0, stacks)
+			for range n {
+				if err := recv(t, errs, "OnHandshakeError"); !errors.Is(err, ErrServerClosed) {
+					t.Fatalf("OnHandshakeError: %v, want ErrServerClosed", err)
+				}
+			}
+			if got, stacks := stableGoroutines(g0); got > g0 {
+				t.Fatalf("%d goroutines after %s, %d before:\n%s", got, how, g0, stacks)
+			}
+		})
 	}
 }
 
