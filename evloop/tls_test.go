@@ -987,3 +987,33 @@ func TestTLSAlertThenReset(t *testing.T) {
 		}
 	}
 }
+
+// TestTLSStallsDoNotBlockTheLoop: with one loop and clients stalled in
+// their handshakes (after a ClientHello, holding workers; after half of
+// one; after nothing), another client's handshake and echo go through
+// on the same loop.
+func TestTLSStallsDoNotBlockTheLoop(t *testing.T) {
+	hello := clientHello(t)
+	pki := newPKI(t)
+	s := newServer(t, Config{Loops: 1, TLSHandshakeTimeout: time.Hour})
+	ln, err := s.ListenTLS("tcp://127.0.0.1:0", pki.serverConfig(tls.VersionTLS13), echoHandler())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range scaled(30, 3) {
+		c := rawDial(t, ln)
+		switch i % 3 {
+		case 0:
+			c.Write(hello)
+			if _, err := io.ReadFull(c, make([]byte, 5)); err != nil { // the handshake runs
+				t.Fatal(err)
+			}
+		case 1:
+			c.Write(hello[:len(hello)/2])
+		}
+	}
+	c := tlsDial(t, ln, pki.clientConfig(tls.VersionTLS13))
+	if err := echoRounds(c, 1, 10, 1000); err != nil {
+		t.Fatal(err)
+	}
+}
