@@ -145,13 +145,15 @@ endif
 
 # The example servers, built natively and as Windows binaries (under Wine),
 # driven by real clients: curl and wrk, redis-cli and redis-benchmark, and
-# for examples/echo a client of Go's standard library (examples/echo/client).
+# for examples/echo a client of Go's standard library (examples/echo/client);
+# then the three with -tls, driven by openssl s_client, curl and redis-cli.
 test-clients:
 	@echo "==> example servers with real clients"
 	cd "$(ROOT)" && bash scripts/real-clients-http.sh
 	cd "$(ROOT)" && bash scripts/real-clients-web.sh
 	cd "$(ROOT)" && bash scripts/real-clients-redis.sh
 	cd "$(ROOT)" && bash scripts/real-clients-echo.sh
+	cd "$(ROOT)" && bash scripts/real-clients-tls.sh
 
 # The parts of bench/ that run as Windows programs under Wine: the
 # contender servers and their harness (afdbench, the client and the reports

@@ -97,6 +97,24 @@ type Config struct {
 	// Windows Listen fails with it.
 	ReusePort bool
 
+	// TLSHandshakeTimeout bounds the TLS handshake of a connection of
+	// ListenTLS or DialTLS, counted from its accept or connect: a
+	// handshake not complete by then fails with ErrHandshakeTimeout, and
+	// the connection closes. It bounds what a client that connects and
+	// stalls (or never sends a ClientHello) holds. Default: 10 s.
+	TLSHandshakeTimeout time.Duration
+
+	// TLSHandshakeWorkers caps the TLS handshakes that run at once,
+	// each on a goroutine (see the package doc, "TLS"): a handshake
+	// holds its goroutine while it waits for the peer, from the peer's
+	// first record to its end, so size it for the peers that may stall
+	// (each until TLSHandshakeTimeout), not for the processors.
+	// TLSHandshakeQueue caps the handshakes waiting for a worker; one
+	// that finds the queue full fails with ErrHandshakePoolFull.
+	// Defaults: 256 workers, a queue of 4096.
+	TLSHandshakeWorkers int
+	TLSHandshakeQueue   int
+
 	// OnError, if set, is called with an error that the server met
 	// outside of any one connection: an event loop whose poller failed
 	// (ErrLoopFailed). Such a loop has closed its connections (OnClose

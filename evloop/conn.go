@@ -22,11 +22,12 @@ const keepCap = 4 << 10
 type connState uint8
 
 const (
-	connConnecting connState = iota // dialled, connect under way
-	connOpen                        // serving
-	connFlushing                    // closing: writing the pending output
-	connLingering                   // closing: sending side shut down, waiting for the peer's
-	connClosed                      // socket closed, OnClose called
+	connConnecting  connState = iota // dialled, connect under way
+	connHandshaking                  // TLS: handshake under way, see tls.go
+	connOpen                         // serving
+	connFlushing                     // closing: writing the pending output
+	connLingering                    // closing: sending side shut down, waiting for the peer's
+	connClosed                       // socket closed, OnClose called
 )
 
 // A Conn is a TCP or Unix-domain stream connection served by an event
@@ -37,10 +38,11 @@ const (
 // Close, LocalAddr, RemoteAddr, LocalNetAddr and RemoteNetAddr are safe
 // for concurrent use from any goroutine. The others (Peek, Next,
 // Discard, InboundBuffered, Write, Writev, OutboundBuffered,
-// OutboundFull, AfterFunc, Context, SetContext, Detach) belong to the
-// connection's loop: call them from the callbacks of its Handler only
-// (of this connection, or of another on the same loop), or from the
-// functions of Run, AfterFunc and AsyncWriteDone.
+// OutboundFull, AfterFunc, Context, SetContext, Detach,
+// ConnectionState) belong to the connection's loop: call them from the
+// callbacks of its Handler only (of this connection, or of another on
+// the same loop), or from the functions of Run, AfterFunc and
+// AsyncWriteDone.
 type Conn struct {
 	l      *loop
 	h      *Handler
@@ -52,6 +54,7 @@ type Conn struct {
 	remote netip.AddrPort
 	path   string // a Unix-domain connection's socket path, for errors
 	ctx    any
+	tls    *tlsConn // TLS connections only, see tls.go
 
 	// Owned by the loop.
 	state    connState
@@ -214,7 +217,20 @@ func (c *Conn) write(p []byte) (int, error) {
 		return 0, net.ErrClosed
 	case len(p) == 0:
 		return 0, nil
+	case c.tls != nil:
+		return c.tlsWrite(p)
 	}
+	c.send(p)
+	if c.failed {
+		return 0, c.err
+	}
+	return len(p), nil
+}
+
+// send writes p to the socket, as much as it takes at once, and buffers
+// the rest: the bytes on the wire, which Write hands it (or, for TLS,
+// the records the session makes). A failure fails the connection.
+func (c *Conn) send(p []byte) {
 	n := 0
 	if c.outHead == len(c.out) {
 		m, err := sock.Send(c.fd, p)
@@ -225,14 +241,13 @@ func (c *Conn) write(p []byte) (int, error) {
 			c.l.touch(c)
 		case !sock.WouldBlock(err):
 			c.fail(fmt.Errorf("evloop: write to %s: %w", c.peer(), err))
-			return 0, c.err
+			return
 		}
 	}
 	if n < len(p) {
 		c.buffer(p[n:])
 		c.l.markDirty(c)
 	}
-	return len(p), nil
 }
 
 // AsyncWrite queues a copy of p to be written by the connection's loop,
@@ -346,13 +361,13 @@ func (c *Conn) runFuncs() {
 
 // runTask takes the AsyncWrite data and Close request queued for c.
 func (c *Conn) runTask() {
-	if c.state == connConnecting || c.state == connClosed {
+	if c.state == connConnecting || c.state == connHandshaking || c.state == connClosed {
 		c.mu.Lock()
 		c.queued = false
 		closeReq := c.closeReq
 		c.mu.Unlock()
-		if closeReq && c.state == connConnecting {
-			c.closeNow(nil) // data waits in async for the connect otherwise
+		if closeReq && c.state != connClosed {
+			c.closeNow(nil) // data waits in async for the connect (and handshake) otherwise
 		}
 		return
 	}
@@ -441,7 +456,12 @@ func (c *Conn) onEvent(ev poll.Events) {
 		if err == nil {
 			err = io.ErrUnexpectedEOF
 		}
-		c.fail(fmt.Errorf("evloop: connection to %s: %w", c.peer(), err))
+		err = fmt.Errorf("evloop: connection to %s: %w", c.peer(), err)
+		if c.state == connHandshaking {
+			c.tlsSocketFailed(err)
+		} else {
+			c.fail(err)
+		}
 	}
 	c.l.markDirty(c)
 }
@@ -453,10 +473,15 @@ func (c *Conn) read() {
 	switch {
 	case err != nil && sock.WouldBlock(err):
 		return
+	case err != nil && c.state == connHandshaking:
+		c.tlsSocketFailed(fmt.Errorf("evloop: read from %s: %w", c.peer(), err))
 	case err != nil:
 		c.fail(fmt.Errorf("evloop: read from %s: %w", c.peer(), err))
 		return
 	case n == 0:
+		if c.tls != nil && !c.tlsEOF() {
+			return
+		}
 		c.eof = true
 		switch c.state {
 		case connOpen:
@@ -466,19 +491,31 @@ func (c *Conn) read() {
 		}
 		return
 	}
+	if c.tls != nil {
+		c.tlsRead(l.buf[:n])
+		return
+	}
 	if c.state != connOpen {
 		return // closing: discarded
 	}
 	l.touch(c)
+	c.take(l.buf[:n])
+}
+
+// take delivers inbound bytes p, read into a buffer of the loop, after
+// those the handler left unconsumed.
+func (c *Conn) take(p []byte) {
+	l := c.l
+	n := len(p)
 	c.syncIn()
 	inBuf := len(c.in) == 0
 	if inBuf {
-		c.view = l.buf[:n]
+		c.view = p
 	} else {
 		if cap(c.in)-len(c.in) < n {
 			c.in = l.grow(c.in, n)
 		}
-		c.in = append(c.in, l.buf[:n]...)
+		c.in = append(c.in, p...)
 		c.view = c.in
 	}
 	c.deliver(inBuf)
@@ -616,6 +653,10 @@ func (c *Conn) settle() {
 		if !c.paused {
 			want |= poll.In
 		}
+	case connHandshaking:
+		if !c.eof && c.tls.s.WantInput() {
+			want |= poll.In
+		}
 	case connFlushing, connLingering:
 		if !c.eof {
 			want |= poll.In // read and discard, and see the peer's close
@@ -650,6 +691,9 @@ func (c *Conn) beginClose(err error) {
 		c.writeAny(data)
 	}
 	c.awaitSent(fns)
+	if c.tls != nil {
+		c.tlsCloseWrite() // close_notify, after the output
+	}
 	if c.err == nil {
 		c.err = err
 	}
@@ -702,6 +746,9 @@ func (c *Conn) closeNow(err error) {
 	if (c.opened || c.dialled) && c.h.OnClose != nil {
 		c.h.OnClose(c, err)
 	}
+	if c.tls != nil {
+		c.tlsClosed(err) // after OnClose, which may ask for ConnectionState
+	}
 }
 
 // closeSocket closes the connection's socket: through the net.Conn it
@@ -733,6 +780,10 @@ func (c *Conn) connected(ev poll.Events) {
 	c.local = local
 	c.mu.Unlock()
 	c.l.touch(c)
+	if c.tls != nil {
+		c.tlsStart()
+		return
+	}
 	c.start()
 }
 

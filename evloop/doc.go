@@ -93,6 +93,59 @@
 // Off Windows, Listen and Dial also take Unix-domain stream sockets,
 // "unix:///run/app.sock".
 //
+// # TLS
+//
+// ListenTLS and DialTLS (and AddListenerTLS, for a listener of Go's net)
+// serve TLS connections with Go's crypto/tls and a tls.Config as it is
+// (certificates, GetCertificate and SNI, ALPN, client certificates,
+// session resumption, TLS 1.2 and 1.3). The handler
+// sees plaintext through the usual methods: OnOpen comes once the
+// handshake has completed (Conn.ConnectionState then tells what was
+// negotiated), OnTraffic and Peek, Next and Discard see plaintext, Write
+// and AsyncWrite take it, and every graceful close (Conn.Close,
+// Shutdown, the peer's close_notify or end of stream) sends close_notify
+// after the pending output, which Shutdown flushes as for plaintext.
+// MaxInbound counts the plaintext left unconsumed, MaxOutbound the
+// ciphertext not yet sent. Detach refuses a TLS connection
+// (ErrTLSDetach).
+//
+// The handshake runs off the loop, on a goroutine of a pool that the
+// server's TLS connections share (Config.TLSHandshakeWorkers, with a
+// queue of Config.TLSHandshakeQueue behind them); the records after it
+// run on the loop, in the callbacks' goroutine, with no goroutine of
+// their own. The reason is in crypto/tls: a read of its connection that
+// fails with a temporary error keeps the partial record and can be tried
+// again, so the loop feeds a connection the ciphertext it reads and gets
+// plaintext back without blocking; but any error during the handshake,
+// a temporary one included, ends the handshake for good, so a handshake
+// must be able to wait for the peer, and needs a goroutine of its own
+// while it runs. A server's handshake takes a worker only once the
+// client's first record is complete: a client that connects and sends
+// nothing, or part of a ClientHello, costs a timer and the bytes it sent.
+// One that stalls later holds a worker, at most until
+// Config.TLSHandshakeTimeout (10 s by default), which closes every
+// handshake not complete by then; one that sends something other than
+// TLS is refused at its first record header. A handshake that fails
+// closes the connection with an error of type *TLSError, through which
+// errors.Is and errors.As find the cause (tls.AlertError,
+// *tls.RecordHeaderError, *tls.CertificateVerificationError and the x509
+// errors, ErrHandshakeTimeout, ErrHandshakePoolFull): in OnClose for a
+// dialled connection, in Handler.OnHandshakeError for an accepted one,
+// which the handler has not seen.
+//
+// Memory: an idle TLS connection holds no goroutine and no read buffer
+// of its own, as a plaintext one; the loop decrypts into a second buffer
+// of ReadBufferSize, which it makes with its first TLS connection and
+// shares among them. What an idle connection keeps is crypto/tls's
+// state of it, whose record input buffer grows to the largest record
+// received and does not shrink (evloop/README.md has the figures).
+//
+// From callbacks, TLS connections are like the others: every call above
+// is safe, ConnectionState belongs to the loop like Peek. The
+// tls.Config's own callbacks (GetCertificate, GetConfigForClient,
+// VerifyPeerCertificate, ...) run on the handshake workers, never on a
+// loop: they may block, and they must be safe for concurrent use.
+//
 // # Coming from gnet or nbio
 //
 // What their users look for first, and where it is here:

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"syscall"
 
+	"github.com/goafd/afd/evloop/internal/tlssession"
 	"github.com/goafd/afd/internal/sock"
 )
 
@@ -85,6 +86,11 @@ func giveBack(fd sock.Handle) {
 // and Shutdown close it, with nl.Close. On an error nl is left as it was,
 // open.
 func (s *Server) AddListener(nl net.Listener, h Handler) (*Listener, error) {
+	return s.addListener(nl, h, nil)
+}
+
+// addListener is AddListener, and AddListenerTLS with tc.
+func (s *Server) addListener(nl net.Listener, h Handler, tc *tlssession.Config) (*Listener, error) {
 	if nl == nil {
 		return nil, errors.New("evloop: add listener: nil net.Listener")
 	}
@@ -98,7 +104,7 @@ func (s *Server) AddListener(nl net.Listener, h Handler) (*Listener, error) {
 	} else {
 		e.ap, _ = sock.LocalAddr(fd)
 	}
-	ln := &Listener{s: s, fd: fd, e: e, h: h, nl: nl}
+	ln := &Listener{s: s, fd: fd, e: e, h: h, nl: nl, tls: tc}
 	if err := s.serve(ln); err != nil {
 		giveBack(fd)
 		return nil, fmt.Errorf("evloop: add listener %s: %w", e, err)

@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/goafd/afd/evloop/internal/tlssession"
 	"github.com/goafd/afd/internal/sock"
 	"github.com/goafd/afd/poll"
 )
@@ -34,8 +35,9 @@ type Listener struct {
 	e   endpoint
 	h   Handler
 	key uint64
-	pkt Packet    // the datagram being handled, reused
-	nl  io.Closer // the net.Listener or net.PacketConn of AddListener or AddPacketConn
+	pkt Packet             // the datagram being handled, reused
+	nl  io.Closer          // the net.Listener or net.PacketConn of AddListener or AddPacketConn
+	tls *tlssession.Config // of ListenTLS; nil for plaintext
 
 	serving      bool          // registered with the loop, not closed
 	resumeAt     time.Duration // when paused after an accept error
@@ -185,6 +187,9 @@ func (ln *Listener) accept() {
 		}
 		s.connOptions(fd)
 		c := &Conn{h: &ln.h, ln: ln, fd: fd, local: local, remote: peer, path: ln.e.path, state: connOpen}
+		if ln.tls != nil {
+			c.tls, c.state = &tlsConn{cfg: ln.tls, role: tlssession.Server}, connHandshaking
+		}
 		to := s.pick()
 		if to == nil { // cannot be: this loop is live
 			to = l
@@ -271,8 +276,11 @@ func (l *loop) open(c *Conn) {
 	if l.s.cfg.IdleTimeout > 0 {
 		l.idle.push(c)
 	}
-	if c.state == connOpen {
+	switch c.state {
+	case connOpen:
 		c.start()
+	case connHandshaking:
+		c.tlsStart()
 	}
 }
 

@@ -33,6 +33,7 @@ type taskKind uint8
 
 const (
 	taskConn     taskKind = iota // c has AsyncWrite data or a Close request
+	taskTLS                      // c's TLS session has news for Step, see tls.go
 	taskAdd                      // register c, accepted elsewhere or dialled
 	taskListen                   // register ln; reply on done
 	taskUnlisten                 // close ln; reply on done
@@ -56,6 +57,8 @@ type loop struct {
 	p      *poll.Poller
 	events []poll.Event
 	buf    []byte // the read buffer that the loop's connections share
+	plain  []byte // TLS plaintext, as buf; made with the loop's first TLS connection
+	gather []byte // the TLS records of one Writev, see Conn.tlsWritev
 
 	items []slot
 	free  []uint32 // free slots
@@ -217,6 +220,8 @@ func (l *loop) runTasks() {
 		switch t.kind {
 		case taskConn:
 			t.c.runTask()
+		case taskTLS:
+			t.c.tlsStep()
 		case taskAdd:
 			l.open(t.c)
 		case taskListen:
@@ -361,7 +366,7 @@ func (l *loop) beginShutdown() {
 	}
 	for i := range l.items {
 		if c, ok := l.items[i].it.(*Conn); ok {
-			if c.state == connConnecting {
+			if c.state == connConnecting || c.state == connHandshaking {
 				c.closeNow(ErrServerClosed)
 			} else {
 				c.beginClose(nil)

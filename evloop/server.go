@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/goafd/afd/evloop/internal/tlssession"
 	"github.com/goafd/afd/internal/sock"
 )
 
@@ -38,6 +39,14 @@ type Handler struct {
 
 	// OnPacket is called for every datagram a UDP listener receives.
 	OnPacket func(p *Packet)
+
+	// OnHandshakeError is called, for a listener of ListenTLS, when an
+	// accepted connection closes before its TLS handshake has completed:
+	// the handler has seen no OnOpen and gets no OnClose for it. err
+	// says why (see ListenTLS). c is closed; its addresses still tell
+	// who it was. A dialled connection reports its handshake's failure
+	// to OnClose, like a failed connect.
+	OnHandshakeError func(c *Conn, err error)
 }
 
 // Errors of the package, matchable with errors.Is.
@@ -92,6 +101,9 @@ type Server struct {
 	mu        sync.Mutex
 	listeners []*Listener
 	failures  []error // of loops whose poller failed
+
+	tlsOnce sync.Once
+	tlsPool *tlssession.Pool // the handshakes of ListenTLS and DialTLS, see tls.go
 }
 
 // recordFailure keeps the error of a failed loop for Shutdown and Close.
@@ -156,9 +168,17 @@ func NewServer(cfg Config) (*Server, error) {
 // has the listener served by the loop that runs the callback: that loop
 // could not answer another goroutine before the callback returns.
 func (s *Server) Listen(addr string, h Handler) (*Listener, error) {
+	return s.listen(addr, h, nil)
+}
+
+// listen is Listen, and ListenTLS with tc.
+func (s *Server) listen(addr string, h Handler, tc *tlssession.Config) (*Listener, error) {
 	e, err := parseAddr(addr, true)
 	if err != nil {
 		return nil, err
+	}
+	if tc != nil && !e.stream {
+		return nil, fmt.Errorf("evloop: listen %s: TLS needs a stream socket (tcp or unix)", e)
 	}
 	if !e.stream && h.OnPacket == nil {
 		return nil, fmt.Errorf("evloop: listen %s: a UDP listener needs Handler.OnPacket", e)
@@ -178,7 +198,7 @@ func (s *Server) Listen(addr string, h Handler) (*Listener, error) {
 	if err != nil {
 		return nil, fmt.Errorf("evloop: listen %s: %w", addr, err)
 	}
-	ln := &Listener{s: s, fd: fd, e: e, h: h}
+	ln := &Listener{s: s, fd: fd, e: e, h: h, tls: tc}
 	if err := s.serve(ln); err != nil {
 		ln.closeSocket()
 		return nil, fmt.Errorf("evloop: listen %s: %w", e, err)
@@ -245,6 +265,11 @@ func (s *Server) Listeners() []*Listener {
 // fails only for a bad or unresolvable address, or a server that is shut
 // down; then no callback follows.
 func (s *Server) Dial(addr string, h Handler) (*Conn, error) {
+	return s.dial(addr, h, nil)
+}
+
+// dial is Dial, and DialTLS with tc.
+func (s *Server) dial(addr string, h Handler, tc *tlssession.Config) (*Conn, error) {
 	e, err := parseAddr(addr, false)
 	if err != nil {
 		return nil, err
@@ -256,6 +281,9 @@ func (s *Server) Dial(addr string, h Handler) (*Conn, error) {
 		return nil, fmt.Errorf("evloop: dial %s: %w", e, ErrServerClosed)
 	}
 	c := &Conn{h: &h, remote: e.ap, path: e.path, state: connConnecting, dialled: true}
+	if tc != nil {
+		c.tls = &tlsConn{cfg: tc, role: tlssession.Client}
+	}
 	if e.path != "" {
 		c.fd, err = sock.DialUnix(e.path)
 	} else {

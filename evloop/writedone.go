@@ -107,6 +107,8 @@ func (c *Conn) Writev(bufs [][]byte) (int, error) {
 		return 0, net.ErrClosed
 	case total == 0:
 		return 0, nil
+	case c.tls != nil:
+		return c.tlsWritev(bufs)
 	}
 	n := 0
 	if c.outHead == len(c.out) {

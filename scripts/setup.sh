@@ -6,9 +6,9 @@
 #   1. installs the missing Debian packages (Wine, the MinGW cross compiler,
 #      gcc for `go test -race`, redis-tools for
 #      scripts/real-clients-redis.sh, curl and wrk for
-#      scripts/real-clients-http.sh, and apache2-utils (ab) and
-#      nghttp2-client (h2load) for scripts/real-clients-web.sh, plus any
-#      extra ones: see below),
+#      scripts/real-clients-http.sh, apache2-utils (ab) and
+#      nghttp2-client (h2load) for scripts/real-clients-web.sh, openssl for
+#      scripts/real-clients-tls.sh, plus any extra ones: see below),
 #   2. creates a Wine prefix in $AFD_CACHE/wine (wineboot -i, once),
 #   3. builds scripts/wine/bcryptprimitives.{c,def} into a DLL and installs it
 #      into the prefix's system32 (Go 1.26 binaries need ProcessPrng, which
@@ -45,7 +45,7 @@ READY=$WINEPREFIX/.goafd-ready
 SHIM_SRC=$ROOT/scripts/wine
 SYS32=$WINEPREFIX/drive_c/windows/system32
 
-DEFAULT_PACKAGES="wine64 wine gcc-mingw-w64-x86-64 gcc libc6-dev redis-tools curl wrk apache2-utils nghttp2-client"
+DEFAULT_PACKAGES="wine64 wine gcc-mingw-w64-x86-64 gcc libc6-dev redis-tools curl wrk apache2-utils nghttp2-client openssl"
 read -r -a PACKAGES <<<"${AFD_APT_PACKAGES:-$DEFAULT_PACKAGES} ${AFD_EXTRA_PACKAGES:-}"
 PACKAGES+=("$@")
 

@@ -4,7 +4,7 @@
 //
 // Usage:
 //
-//	echo [-tcp addrs] [-udp addrs] [-loops n] [-idle d] [-maxconns n]
+//	echo [-tcp addrs] [-udp addrs] [-loops n] [-idle d] [-maxconns n] [-tls [-cert file -key file]]
 //
 // -tcp and -udp take comma-separated addresses in evloop's form
 // (tcp://127.0.0.1:7007, tcp6://[::1]:7007, udp://:7007); an empty list
@@ -12,6 +12,12 @@
 // line per listener, "echo: listening on tcp://127.0.0.1:7007", and then
 // serves until SIGINT or SIGTERM, when it shuts down gracefully (pending
 // echoes are delivered) and prints "echo: shut down".
+//
+// With -tls the TCP listeners serve TLS (1.2 and 1.3) with the
+// certificate of -cert and -key (PEM files), or without them with a
+// self-signed certificate for localhost, 127.0.0.1 and ::1 made at
+// start; UDP stays plain. scripts/real-clients-tls.sh drives it with
+// openssl s_client.
 //
 // examples/echo/client is a client for it that uses Go's standard library
 // only and checks every byte (scripts/real-clients-echo.sh runs both).
@@ -30,6 +36,7 @@ import (
 	"time"
 
 	"github.com/goafd/afd/evloop"
+	"github.com/goafd/afd/examples/internal/tlsflag"
 )
 
 func main() {
@@ -53,8 +60,13 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		loops    = fs.Int("loops", 0, "event loops (0: GOMAXPROCS)")
 		idle     = fs.Duration("idle", time.Minute, "close connections idle this long (0: never)")
 		maxConns = fs.Int("maxconns", 10000, "refuse connections beyond this many (0: no limit)")
+		tlsFlags = tlsflag.Register(fs)
 	)
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	tlsCfg, err := tlsFlags.Config()
+	if err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
@@ -73,12 +85,17 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 			p.Reply(p.Data()) // a full send buffer drops it: UDP may
 		},
 	}
-	for _, list := range []string{*tcp, *udp} {
+	for i, list := range []string{*tcp, *udp} {
 		for _, addr := range strings.Split(list, ",") {
 			if addr = strings.TrimSpace(addr); addr == "" {
 				continue
 			}
-			ln, err := srv.Listen(addr, h)
+			var ln *evloop.Listener
+			if i == 0 && tlsCfg != nil {
+				ln, err = srv.ListenTLS(addr, tlsCfg, h)
+			} else {
+				ln, err = srv.Listen(addr, h)
+			}
 			if err != nil {
 				srv.Close()
 				return err

@@ -5,12 +5,16 @@
 //
 // Usage:
 //
-//	http [-addr addr] [-loops n] [-idle d] [-maxconns n]
+//	http [-addr addr] [-loops n] [-idle d] [-maxconns n] [-tls [-cert file -key file]]
 //
 // -addr takes an address in evloop's form (tcp://127.0.0.1:8080); port 0
 // picks a free port. Once listening, http prints
 // "http: listening on tcp://127.0.0.1:8080" and serves until SIGINT or
 // SIGTERM, when it shuts down gracefully and prints "http: shut down".
+// With -tls it serves HTTPS (TLS 1.2 and 1.3, ALPN "http/1.1") with the
+// certificate of -cert and -key (PEM files), or without them with a
+// self-signed certificate for localhost, 127.0.0.1 and ::1 made at
+// start; scripts/real-clients-tls.sh drives it with curl and openssl.
 //
 // Connections are kept alive (HTTP/1.1 unless "Connection: close",
 // HTTP/1.0 only with "Connection: keep-alive") and may pipeline: the
@@ -37,6 +41,7 @@ import (
 	"time"
 
 	"github.com/goafd/afd/evloop"
+	"github.com/goafd/afd/examples/internal/tlsflag"
 )
 
 func main() {
@@ -62,8 +67,13 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		loops    = fs.Int("loops", 0, "event loops (0: GOMAXPROCS)")
 		idle     = fs.Duration("idle", time.Minute, "close connections idle this long (0: never)")
 		maxConns = fs.Int("maxconns", 10000, "refuse connections beyond this many (0: no limit)")
+		tlsFlags = tlsflag.Register(fs)
 	)
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	tlsCfg, err := tlsFlags.Config("http/1.1")
+	if err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
@@ -73,10 +83,16 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ln, err := srv.Listen(*addr, evloop.Handler{
+	h := evloop.Handler{
 		OnOpen:    func(c *evloop.Conn) { c.SetContext(new(conn)) },
 		OnTraffic: onTraffic,
-	})
+	}
+	var ln *evloop.Listener
+	if tlsCfg != nil {
+		ln, err = srv.ListenTLS(*addr, tlsCfg, h)
+	} else {
+		ln, err = srv.Listen(*addr, h)
+	}
 	if err != nil {
 		srv.Close()
 		return err

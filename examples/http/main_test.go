@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"net"
@@ -363,6 +364,34 @@ func TestPipeliningNoRead(t *testing.T) {
 		t.Errorf("after the response to Connection: close: %v, want EOF", err)
 	}
 	if err := <-wrote; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestTLS: with -tls, net/http's client gets the answer over HTTPS,
+// with ALPN http/1.1, from a server with the self-signed certificate it
+// made for 127.0.0.1.
+func TestTLS(t *testing.T) {
+	addr, stop := start(t, "-tls")
+	tr := &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true, NextProtos: []string{"http/1.1"}}}
+	defer tr.CloseIdleConnections()
+	c := &http.Client{Timeout: timeout, Transport: tr}
+	for i := range 3 {
+		resp, err := c.Get("https://" + addr + "/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil || string(body) != hello {
+			t.Fatalf("request %d: %q, %v", i, body, err)
+		}
+		cs := resp.TLS
+		if cs == nil || cs.NegotiatedProtocol != "http/1.1" || cs.PeerCertificates[0].VerifyHostname("127.0.0.1") != nil {
+			t.Fatalf("request %d: TLS state %+v", i, cs)
+		}
+	}
+	if err := stop(); err != nil {
 		t.Fatal(err)
 	}
 }

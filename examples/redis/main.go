@@ -4,13 +4,16 @@
 //
 // Usage:
 //
-//	redis [-addr addr] [-loops n] [-idle d] [-maxconns n]
+//	redis [-addr addr] [-loops n] [-idle d] [-maxconns n] [-tls [-cert file -key file]]
 //
 // -addr is an address in evloop's form (tcp://127.0.0.1:6379; a bare
 // host:port means tcp://host:port); port 0 picks a free port. Once listening,
 // redis prints "redis: listening on tcp://127.0.0.1:6379" and serves until
 // SIGINT or SIGTERM, when it shuts down gracefully (answers already written
-// are delivered) and prints "redis: shut down".
+// are delivered) and prints "redis: shut down". With -tls it serves TLS
+// (for redis-cli --tls) with the certificate of -cert and -key (PEM
+// files), or without them with a self-signed certificate for localhost,
+// 127.0.0.1 and ::1 made at start.
 //
 // # Commands
 //
@@ -65,6 +68,7 @@ import (
 	"time"
 
 	"github.com/goafd/afd/evloop"
+	"github.com/goafd/afd/examples/internal/tlsflag"
 )
 
 func main() {
@@ -87,8 +91,13 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		loops    = fs.Int("loops", 0, "event loops (0: GOMAXPROCS)")
 		idle     = fs.Duration("idle", 0, "close connections idle this long (0: never)")
 		maxConns = fs.Int("maxconns", 10000, "refuse connections beyond this many (0: no limit)")
+		tlsFlags = tlsflag.Register(fs)
 	)
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	tlsCfg, err := tlsFlags.Config()
+	if err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
@@ -109,7 +118,12 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ln, err := srv.Listen(*addr, handler(newStore()))
+	var ln *evloop.Listener
+	if tlsCfg != nil {
+		ln, err = srv.ListenTLS(*addr, tlsCfg, handler(newStore()))
+	} else {
+		ln, err = srv.Listen(*addr, handler(newStore()))
+	}
 	if err != nil {
 		srv.Close()
 		return err

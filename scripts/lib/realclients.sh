@@ -81,7 +81,10 @@ serving() {
 # stop stops the server: SIGTERM and a graceful shutdown natively, a kill
 # of the wine process under Wine (where Go does not see SIGTERM). Either
 # way it is waited for, and nothing may accept connections afterwards.
+# Its argument is the server's name in its "NAME: shut down" line, if not
+# $name.
 stop() {
+	local server=${1:-$name}
 	kill -TERM "$pid"
 	for _ in $(seq 100); do
 		kill -0 "$pid" 2>/dev/null || break
@@ -96,7 +99,7 @@ stop() {
 	pid=
 	if [ "$target" = native ]; then
 		[ $rc = 0 ] || fail "exit code $rc after SIGTERM"
-		grep -qx "$name: shut down" "$work/out" || fail "no '$name: shut down' line"
+		grep -qx "$server: shut down" "$work/out" || fail "no '$server: shut down' line"
 	fi
 	if serving; then
 		fail "still serving after stop"
