@@ -76,19 +76,27 @@ func TestFlush(t *testing.T) {
 // handler, and is served once it returns.
 func TestPool(t *testing.T) {
 	var running, most atomic.Int32
-	release := make(chan struct{})
+	started, release := make(chan struct{}), make(chan struct{})
 	addr := serve(t, &Server{MaxHandlers: 1, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		n := running.Add(1)
 		if n > most.Load() {
 			most.Store(n)
 		}
 		if r.URL.Path == "/first" {
+			close(started)
 			<-release
 		}
 		running.Add(-1)
 	})})
 	a, abr := dial(t, addr)
 	io.WriteString(a, "GET /first HTTP/1.1\r\nHost: a\r\n\r\n")
+	// The second request is sent once the first holds the only handler:
+	// on two connections, it could otherwise be served first.
+	select {
+	case <-started:
+	case <-time.After(timeout):
+		t.Fatal("the first request's handler did not start")
+	}
 	b, bbr := dial(t, addr)
 	io.WriteString(b, "GET /second HTTP/1.1\r\nHost: a\r\n\r\n")
 	b.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
