@@ -1,4 +1,4 @@
-//go:build unix && !darwin && !openbsd
+//go:build unix && !openbsd
 
 package sock
 
@@ -17,8 +17,8 @@ func SetKeepAlive(h Handle, d time.Duration) error {
 		return err
 	}
 	secs := max(int(d/time.Second), 1)
-	if err := unix.SetsockoptInt(int(h), unix.IPPROTO_TCP, unix.TCP_KEEPIDLE, secs); err != nil {
-		return fmt.Errorf("sock: tcp_keepidle %d: %w", h, err)
+	if err := unix.SetsockoptInt(int(h), unix.IPPROTO_TCP, keepIdle.opt, secs); err != nil {
+		return fmt.Errorf("sock: %s %d: %w", keepIdle.name, h, err)
 	}
 	if err := unix.SetsockoptInt(int(h), unix.IPPROTO_TCP, unix.TCP_KEEPINTVL, secs); err != nil {
 		return fmt.Errorf("sock: tcp_keepintvl %d: %w", h, err)
