@@ -3,6 +3,7 @@ package poll
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/netip"
 	"os"
 	"runtime"
@@ -119,6 +120,28 @@ func add(t testing.TB, p *Poller, h sock.Handle, key uint64, ev Events) {
 		t.Fatal(err)
 	}
 	checkInvariants(t, p)
+}
+
+// addAfterClose adds h, a new socket that may have the handle value of a
+// registered one just closed without Delete. On Windows closesocket
+// completes the polls that name the socket before it returns, so Add
+// finds the close at once. Wine queues that completion only once the
+// thread that submitted the poll next enters the wine server, which may
+// be after Add has looked: under Wine, ErrExist is retried for a bounded
+// time. It returns how many retries it took.
+func addAfterClose(t testing.TB, p *Poller, h sock.Handle, key uint64, ev Events) (retries int) {
+	t.Helper()
+	err := p.Add(uintptr(h), key, ev)
+	for deadline := time.Now().Add(eventTimeout); underWine() && errors.Is(err, fs.ErrExist) && time.Now().Before(deadline); {
+		retries++
+		time.Sleep(time.Millisecond)
+		err = p.Add(uintptr(h), key, ev)
+	}
+	if err != nil {
+		t.Fatalf("Add of a new socket after a close (retried %d times): %v", retries, err)
+	}
+	checkInvariants(t, p)
+	return retries
 }
 
 func modify(t testing.TB, p *Poller, h sock.Handle, key uint64, ev Events) {
