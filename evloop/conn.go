@@ -233,14 +233,8 @@ func (c *Conn) write(p []byte) (int, error) {
 func (c *Conn) send(p []byte) {
 	n := 0
 	if c.outHead == len(c.out) {
-		m, err := sock.Send(c.fd, p)
-		switch {
-		case err == nil:
-			n = m
-			c.sent += int64(m)
-			c.l.touch(c)
-		case !sock.WouldBlock(err):
-			c.fail(fmt.Errorf("evloop: write to %s: %w", c.peer(), err))
+		var ok bool
+		if n, ok = c.afterSend(sock.Send(c.fd, p)); !ok {
 			return
 		}
 	}
@@ -248,6 +242,22 @@ func (c *Conn) send(p []byte) {
 		c.buffer(p[n:])
 		c.l.markDirty(c)
 	}
+}
+
+// afterSend takes the outcome of one send to the socket: the bytes it took
+// (none when it would block), or false once a failure has failed the
+// connection.
+func (c *Conn) afterSend(m int, err error) (int, bool) {
+	switch {
+	case err == nil:
+		c.sent += int64(m)
+		c.l.touch(c)
+		return m, true
+	case sock.WouldBlock(err):
+		return 0, true
+	}
+	c.fail(fmt.Errorf("evloop: write to %s: %w", c.peer(), err))
+	return 0, false
 }
 
 // AsyncWrite queues a copy of p to be written by the connection's loop,

@@ -1,7 +1,6 @@
 package evloop
 
 import (
-	"fmt"
 	"net"
 
 	"github.com/goafd/afd/internal/sock"
@@ -112,14 +111,8 @@ func (c *Conn) Writev(bufs [][]byte) (int, error) {
 	}
 	n := 0
 	if c.outHead == len(c.out) {
-		m, err := sock.Sendv(c.fd, bufs)
-		switch {
-		case err == nil:
-			n = m
-			c.sent += int64(m)
-			c.l.touch(c)
-		case !sock.WouldBlock(err):
-			c.fail(fmt.Errorf("evloop: write to %s: %w", c.peer(), err))
+		var ok bool
+		if n, ok = c.afterSend(sock.Sendv(c.fd, bufs)); !ok {
 			return 0, c.err
 		}
 	}
