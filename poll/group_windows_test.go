@@ -295,28 +295,9 @@ func TestAddTakesInWakesWait(t *testing.T) {
 		t.Fatal(err)
 	}
 	arrive(t, a)
-	p.sys.mu.Lock()
-	p.sys.blocked++
-	p.sys.mu.Unlock()
 	// b is registered: Add takes in the port (the group's completion,
 	// reporting a) and then fails.
-	deadline := time.Now().Add(eventTimeout)
-	for {
-		err := p.Add(uintptr(b), 3, In)
-		if !errors.Is(err, fs.ErrExist) {
-			t.Fatalf("Add of a registered socket: %v, want fs.ErrExist", err)
-		}
-		p.sys.mu.Lock()
-		found := len(p.sys.deliverq) > 0
-		p.sys.mu.Unlock()
-		if found {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("no completion taken in by Add")
-		}
-		time.Sleep(time.Millisecond)
-	}
+	addTakesIn(t, p, b, "the group's completion", func() bool { return len(p.sys.deliverq) > 0 })
 	p.sys.mu.Lock()
 	p.sys.blocked--
 	woken := p.sys.wakePosted.Load()
@@ -325,4 +306,33 @@ func TestAddTakesInWakesWait(t *testing.T) {
 		t.Fatal("Add took in readiness with a Wait blocked, and posted no wake-up for it")
 	}
 	expect(t, p, 1, In)
+}
+
+// addTakesIn plays a Wait blocked on the port (the count only: a real
+// Wait would race Add for the packet) and calls Add of b, a registered
+// socket, until Add has taken in the packet that took says was taken in
+// (under the lock); each Add must fail with fs.ErrExist. The caller
+// undoes the count.
+func addTakesIn(t *testing.T, p *Poller, b sock.Handle, what string, took func() bool) {
+	t.Helper()
+	p.sys.mu.Lock()
+	p.sys.blocked++
+	p.sys.mu.Unlock()
+	deadline := time.Now().Add(eventTimeout)
+	for {
+		err := p.Add(uintptr(b), 3, In)
+		if !errors.Is(err, fs.ErrExist) {
+			t.Fatalf("Add of a registered socket: %v, want fs.ErrExist", err)
+		}
+		p.sys.mu.Lock()
+		found := took()
+		p.sys.mu.Unlock()
+		if found {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s was not taken in by Add", what)
+		}
+		time.Sleep(time.Millisecond)
+	}
 }

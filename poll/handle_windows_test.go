@@ -114,28 +114,9 @@ func TestAddTakesInHandleWakesWait(t *testing.T) {
 	if err := windows.SetEvent(ev); err != nil {
 		t.Fatal(err)
 	}
-	p.sys.mu.Lock()
-	p.sys.blocked++
-	p.sys.mu.Unlock()
-	deadline := time.Now().Add(eventTimeout)
-	for {
-		// b is registered: Add takes in the port (the handle's packet)
-		// and then fails.
-		err := p.Add(uintptr(b), 3, In)
-		if !errors.Is(err, fs.ErrExist) {
-			t.Fatalf("Add of a registered socket: %v, want fs.ErrExist", err)
-		}
-		p.sys.mu.Lock()
-		found := len(p.sys.firedHandles) > 0
-		p.sys.mu.Unlock()
-		if found {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the handle's packet was not taken in by Add")
-		}
-		time.Sleep(time.Millisecond)
-	}
+	// b is registered: Add takes in the port (the handle's packet) and
+	// then fails.
+	addTakesIn(t, p, b, "the handle's packet", func() bool { return len(p.sys.firedHandles) > 0 })
 	p.sys.mu.Lock()
 	p.sys.blocked--
 	woken := p.sys.wakePosted.Load() || p.sys.flushPosted.Load()
