@@ -14,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/goafd/afd/internal/testpki"
 )
 
 // tlsDial connects a crypto/tls client to ln and completes the
@@ -105,10 +107,10 @@ func TestTLSEcho(t *testing.T) {
 // the client asks for, ALPN picks the protocol, and OnOpen sees both in
 // ConnectionState; the client verifies the certificate for its name.
 func TestTLSSNIAndALPN(t *testing.T) {
-	ca := newCA(t, "sni CA")
+	ca := testpki.NewCA(t, "sni CA")
 	certs := map[string]tls.Certificate{
-		"a.test": ca.leaf(t, false, "a.test"),
-		"b.test": ca.leaf(t, false, "b.test"),
+		"a.test": ca.Server(t, "a.test"),
+		"b.test": ca.Server(t, "b.test"),
 	}
 	cfg := &tls.Config{
 		GetCertificate: func(hi *tls.ClientHelloInfo) (*tls.Certificate, error) {
@@ -133,7 +135,7 @@ func TestTLSSNIAndALPN(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, name := range []string{"a.test", "b.test"} {
-		c := tlsDial(t, ln, &tls.Config{RootCAs: ca.pool, ServerName: name, NextProtos: []string{"echo/1"}})
+		c := tlsDial(t, ln, &tls.Config{RootCAs: ca.Pool, ServerName: name, NextProtos: []string{"echo/1"}})
 		if err := echoRounds(c, 1, 2, 100); err != nil {
 			t.Fatal(err)
 		}
@@ -152,14 +154,14 @@ func TestTLSSNIAndALPN(t *testing.T) {
 // error that errors.As finds x509.UnknownAuthorityError in.
 func TestTLSClientAuth(t *testing.T) {
 	pki := newPKI(t)
-	clientCA := newCA(t, "client CA")
-	good := clientCA.leaf(t, true, "good client")
-	bad := newCA(t, "rogue CA").leaf(t, true, "bad client")
+	clientCA := testpki.NewCA(t, "client CA")
+	good := clientCA.Client(t, "good client")
+	bad := testpki.NewCA(t, "rogue CA").Client(t, "bad client")
 	for _, v := range versions {
 		t.Run(v.name, func(t *testing.T) {
 			cfg := pki.serverConfig(v.v)
 			cfg.ClientAuth = tls.RequireAndVerifyClientCert
-			cfg.ClientCAs = clientCA.pool
+			cfg.ClientCAs = clientCA.Pool
 			s := newServer(t, Config{})
 			peers := make(chan string, 1)
 			hsErr := make(chan error, 1)

@@ -155,7 +155,7 @@ func TestALPNAndSNI(t *testing.T) {
 	p := newPKI(t)
 	certs := map[string]*tls.Certificate{}
 	for _, name := range []string{"a.test", "b.test"} {
-		c := p.ca.leaf(t, false, name)
+		c := p.ca.Server(t, name)
 		certs[name] = &c
 	}
 	for _, v := range versions {
