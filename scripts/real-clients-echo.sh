@@ -24,17 +24,9 @@ name=echo usage_lines=2,17
 # start runs the server (a command line) in the background and sets pid,
 # tcp and udp (host:port) from the lines it prints.
 start() {
-	"$@" -tcp tcp://127.0.0.1:0 -udp udp://127.0.0.1:0 </dev/null >"$work/out" 2>"$work/err" &
-	pid=$!
-	tcp= udp=
-	for _ in $(seq 300); do
-		tcp=$(sed -n 's|^echo: listening on tcp://||p' "$work/out")
-		udp=$(sed -n 's|^echo: listening on udp://||p' "$work/out")
-		[ -n "$tcp" ] && [ -n "$udp" ] && return
-		kill -0 "$pid" 2>/dev/null || fail "the server exited"
-		sleep 0.1
-	done
-	fail "no addresses printed in 30 s"
+	launch "$@" -tcp tcp://127.0.0.1:0 -udp udp://127.0.0.1:0
+	await_address tcp 'echo: listening on tcp://'
+	await_address udp 'echo: listening on udp://'
 }
 
 check_client() {

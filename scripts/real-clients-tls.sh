@@ -31,16 +31,8 @@ done
 start() {
 	local server=$1
 	shift
-	"$@" </dev/null >"$work/out" 2>"$work/err" &  # run_X execs the server: $! is its pid
-	pid=$!
-	tcp=
-	for _ in $(seq 300); do
-		tcp=$(sed -n "s|^$server: listening on tcp://||p" "$work/out" | tr -d '\r')
-		[ -n "$tcp" ] && return
-		kill -0 "$pid" 2>/dev/null || fail "$server exited"
-		sleep 0.1
-	done
-	fail "$server printed no address in 30 s"
+	launch "$@" # run_X execs the server: $! is its pid
+	await_address tcp "$server: listening on tcp://"
 }
 
 # sclient ARGS...: openssl s_client to the server with a request of

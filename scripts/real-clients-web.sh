@@ -28,16 +28,8 @@ done
 # start runs the server (a command line) in the background and sets pid
 # and tcp (host:port) from the line it prints.
 start() {
-	"$@" -addr tcp://127.0.0.1:0 </dev/null >"$work/out" 2>"$work/err" &
-	pid=$!
-	tcp=
-	for _ in $(seq 300); do
-		tcp=$(sed -n 's|^web: listening on http://||p' "$work/out")
-		[ -n "$tcp" ] && return
-		kill -0 "$pid" 2>/dev/null || fail "the server exited"
-		sleep 0.1
-	done
-	fail "no address printed in 30 s"
+	launch "$@" -addr tcp://127.0.0.1:0
+	await_address tcp 'web: listening on http://'
 }
 
 check_curl() {

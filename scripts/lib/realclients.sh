@@ -1,15 +1,16 @@
-# realclients.sh: what scripts/real-clients-http.sh and
-# scripts/real-clients-echo.sh share, sourced by them after they set
-# `name` (the example: http, echo) and `usage_lines` (the lines of their
-# header comment that `sed -n` prints as usage).
+# realclients.sh: what the scripts/real-clients-*.sh scripts share,
+# sourced by them after they set `name` (the example: http, echo, web,
+# tls) and `usage_lines` (the lines of their header comment that `sed -n`
+# prints as usage).
 #
 # It reads the targets (native, windows or all) from the arguments into
 # `targets`, sets up the environment of the Wine prefix of
 # scripts/setup.sh ($AFD_CACHE, default ~/.cache/goafd) and a work folder,
-# and defines fail, wineserver_running, serving and stop. A script keeps
-# the server's pid in `pid` and its TCP address (host:port) in `tcp`; the
-# server prints its addresses and "NAME: shut down" after a graceful
-# shutdown into "$work/out".
+# and defines fail, wineserver_running, prepare_windows, launch,
+# await_address, serving and stop. A script keeps the server's pid in
+# `pid` and its TCP address (host:port) in `tcp`; the server prints its
+# addresses and "NAME: shut down" after a graceful shutdown into
+# "$work/out".
 
 targets=${1:-all}
 case $targets in
@@ -71,6 +72,30 @@ wineserver_running() {
 prepare_windows() {
 	[ -f "$WINEPREFIX/.goafd-ready" ] || fail "no Wine prefix in $WINEPREFIX: run scripts/setup.sh"
 	wineserver_running || ws_started=1
+}
+
+# launch runs the server command "$@" in the background, its output in
+# "$work/out" and "$work/err", its pid in pid.
+launch() {
+	"$@" </dev/null >"$work/out" 2>"$work/err" &
+	pid=$!
+}
+
+# await_address waits up to 30 s for the server's line PREFIX<address>
+# (PREFIX such as "web: listening on http://") and sets the variable
+# named VAR to the address. Usage: await_address VAR PREFIX.
+await_address() {
+	local var=$1 prefix=$2 a
+	for _ in $(seq 300); do
+		a=$(sed -n "s|^$prefix||p" "$work/out" | tr -d '\r' | head -n 1)
+		if [ -n "$a" ]; then
+			printf -v "$var" '%s' "$a"
+			return
+		fi
+		kill -0 "$pid" 2>/dev/null || fail "the server exited"
+		sleep 0.1
+	done
+	fail "no line '$prefix...' printed in 30 s"
 }
 
 # serving reports whether something accepts TCP connections on tcp.
