@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/goafd/afd/internal/procmem"
 )
 
 // serveEnv, set in the environment of this test binary, makes it the
@@ -80,7 +82,7 @@ func TestNonReadingPeer(t *testing.T) {
 		attack    = 128 << 10 // bytes of pipelined GETs
 		maxGrowth = 64 << 20
 	)
-	if _, err := residentBytes(os.Getpid()); errors.Is(err, errors.ErrUnsupported) {
+	if _, err := procmem.Resident(os.Getpid()); errors.Is(err, errors.ErrUnsupported) {
 		t.Skip("no resident memory count on this system")
 	}
 	addr, pid := startProcess(t)
@@ -102,7 +104,7 @@ func TestNonReadingPeer(t *testing.T) {
 		t.Fatal(err)
 	}
 	readReplies(t, c.r, warm, wantReply)
-	base, err := residentBytes(pid)
+	base, err := procmem.Resident(pid)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +123,7 @@ func TestNonReadingPeer(t *testing.T) {
 			t.Fatalf("the server's memory kept changing for %v (%d MiB now, from %d MiB)", timeout, peak>>20, base>>20)
 		}
 		time.Sleep(20 * time.Millisecond)
-		rss, err := residentBytes(pid)
+		rss, err := procmem.Resident(pid)
 		if err != nil {
 			t.Fatal(err)
 		}

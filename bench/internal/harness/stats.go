@@ -2,10 +2,12 @@ package harness
 
 import (
 	"fmt"
+	"os"
 	"runtime"
 	"strconv"
 	"strings"
 
+	"github.com/goafd/afd/internal/procmem"
 	"github.com/goafd/afd/internal/testenv"
 )
 
@@ -42,8 +44,9 @@ func ReadStats(conns int) Stats {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	handles, _ := testenv.HandleCount()
+	rss, _ := procmem.Resident(os.Getpid()) // 0 where unsupported
 	return Stats{
-		RSS:        residentSet(),
+		RSS:        uint64(rss),
 		Heap:       ms.HeapInuse,
 		Stack:      ms.StackInuse,
 		Sys:        ms.Sys,

@@ -1,12 +1,13 @@
-package harness
+package procmem
 
 import (
+	"fmt"
 	"unsafe"
 
 	"golang.org/x/sys/windows"
 )
 
-// processMemoryCounters is PROCESS_MEMORY_COUNTERS.
+// processMemoryCounters is PROCESS_MEMORY_COUNTERS of psapi.h.
 type processMemoryCounters struct {
 	cb                         uint32
 	pageFaultCount             uint32
@@ -24,12 +25,16 @@ type processMemoryCounters struct {
 // psapi's GetProcessMemoryInfo forwards to; x/sys/windows lacks it.
 var getProcessMemoryInfo = windows.NewLazySystemDLL("kernel32.dll").NewProc("K32GetProcessMemoryInfo")
 
-// residentSet returns the working set of the process, in bytes, or 0.
-func residentSet() uint64 {
-	c := processMemoryCounters{cb: uint32(unsafe.Sizeof(processMemoryCounters{}))}
-	ok, _, _ := getProcessMemoryInfo.Call(uintptr(windows.CurrentProcess()), uintptr(unsafe.Pointer(&c)), uintptr(c.cb))
-	if ok == 0 {
-		return 0
+// resident reads the working set of the process.
+func resident(pid int) (int64, error) {
+	h, err := windows.OpenProcess(windows.PROCESS_QUERY_LIMITED_INFORMATION|windows.PROCESS_VM_READ, false, uint32(pid))
+	if err != nil {
+		return 0, fmt.Errorf("procmem: OpenProcess %d: %w", pid, err)
 	}
-	return uint64(c.workingSetSize)
+	defer windows.CloseHandle(h)
+	c := processMemoryCounters{cb: uint32(unsafe.Sizeof(processMemoryCounters{}))}
+	if ok, _, err := getProcessMemoryInfo.Call(uintptr(h), uintptr(unsafe.Pointer(&c)), uintptr(c.cb)); ok == 0 {
+		return 0, fmt.Errorf("procmem: GetProcessMemoryInfo %d: %w", pid, err)
+	}
+	return int64(c.workingSetSize), nil
 }
