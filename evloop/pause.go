@@ -53,7 +53,13 @@ const (
 // for ABORT, not RECEIVE nor DISCONNECT, while paused).
 //
 // PauseRead and ResumeRead are safe from any goroutine and idempotent:
-// the last call made is the one that holds (a pause is not counted).
+// the last call made is the one that holds (a pause is not counted). A
+// handler that pauses while a consumer in another goroutine is behind,
+// and the consumer that resumes once it has caught up, must allow for a
+// consumer that catches up just before the pause: its ResumeRead then
+// comes first, and the pause holds. The handler pauses, then looks
+// again, and resumes if the consumer is no longer behind (the Example
+// does).
 // From a callback of the connection's loop (OnOpen, OnTraffic, of this
 // connection or another of the loop, functions of Run, AfterFunc,
 // AsyncWriteDone) they take effect at once: after PauseRead in
