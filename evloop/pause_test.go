@@ -417,3 +417,79 @@ func TestPauseReadConcurrentClose(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestPauseReadWithOutboundFull: a pause and a full output hold reading
+// each on its own, and reading resumes when neither is left. ResumeRead
+// while the output is at MaxOutbound reads nothing until it drains; the
+// output draining while the connection is paused reads nothing until
+// ResumeRead, which then delivers the input left and what came since.
+func TestPauseReadWithOutboundFull(t *testing.T) {
+	const big = 1 << 20
+	s := newServer(t, Config{Loops: 1, MaxOutbound: 64 << 10, SendBuffer: 16 << 10})
+	var (
+		mu      sync.Mutex
+		log     strings.Builder
+		traffic atomic.Int64
+		opened  = make(chan *Conn, 1)
+	)
+	logged := func() string {
+		mu.Lock()
+		defer mu.Unlock()
+		return log.String()
+	}
+	answer := make([]byte, big)
+	ln := listen(t, s, "tcp://127.0.0.1:0", Handler{
+		OnOpen: func(c *Conn) { opened <- c },
+		OnTraffic: func(c *Conn) {
+			n := traffic.Add(1)
+			b, _ := c.Peek(-1)
+			if n == 1 {
+				b = b[:1] // the first byte; the rest is left
+				c.Write(answer)
+				c.PauseRead()
+			}
+			mu.Lock()
+			log.Write(b)
+			mu.Unlock()
+			c.Discard(len(b))
+		},
+	})
+	c := dial(t, ln)
+	c.(*net.TCPConn).SetReadBuffer(16 << 10)
+	sc := recv(t, opened, "OnOpen")
+	io.WriteString(c, "abc")
+	waitFor(t, "a", func() bool { return logged() == "a" })
+
+	// Resumed, but the output is full: no reading.
+	sc.ResumeRead()
+	onLoop(t, sc, func(c *Conn) {
+		if !c.OutboundFull() {
+			t.Errorf("the output is not full: %d bytes pending", c.OutboundBuffered())
+		}
+	})
+	io.WriteString(c, "d")
+	time.Sleep(100 * time.Millisecond)
+	if n := traffic.Load(); n != 1 {
+		t.Fatalf("OnTraffic came while the output was full: %q", logged())
+	}
+
+	// Paused again; the output drains: still no reading.
+	sc.PauseRead()
+	onLoop(t, sc, func(*Conn) {})
+	if _, err := io.ReadFull(c, make([]byte, big)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the output to drain", func() bool {
+		var n int
+		onLoop(t, sc, func(c *Conn) { n = c.OutboundBuffered() })
+		return n == 0
+	})
+	time.Sleep(100 * time.Millisecond)
+	if n := traffic.Load(); n != 1 {
+		t.Fatalf("OnTraffic came for a paused connection when its output drained: %q", logged())
+	}
+
+	// Resumed with nothing in the way: the input left, then the rest.
+	sc.ResumeRead()
+	waitFor(t, "abcd", func() bool { return logged() == "abcd" })
+}
