@@ -73,11 +73,8 @@ type hconn struct {
 // abort fails the running request from any goroutine: its writes and body
 // reads fail with err and its context is done.
 func (hc *hconn) abort(err error) {
+	hc.failWrites(err)
 	hc.wmu.Lock()
-	if hc.werr == nil {
-		hc.werr = err
-	}
-	hc.wcond.Broadcast()
 	cancel, b := hc.liveCancel, hc.liveBody
 	hc.wmu.Unlock()
 	if b != nil {
@@ -173,20 +170,16 @@ func (hc *hconn) setDeadlines() {
 		switch hc.state {
 		case connBody:
 			// The handler reads what came in time, then the error; the
-			// rest of the body is not read, and the connection closes
-			// after the answer.
+			// rest of the body waits unread (connWait), and the
+			// connection closes after the answer.
 			hc.body.finish(nil, errReadTimeout)
 			hc.closeAfter.Store(true)
 			hc.state = connWait
-			hc.c.PauseRead()
 		case connDrain:
 			hc.close()
 		}
 	})
-	if hc.wtimer != nil {
-		hc.wtimer.Stop()
-		hc.wtimer = nil
-	}
+	hc.stopWriteTimer()
 	if s.WriteTimeout > 0 {
 		hc.wtimer = hc.c.AfterFunc(s.WriteTimeout, func(*evloop.Conn) {
 			hc.wtimer = nil
@@ -382,6 +375,7 @@ func (hc *hconn) bodyEnd() {
 // handlerDone runs on the loop once the handler has returned and its
 // response is written.
 func (hc *hconn) handlerDone() {
+	hc.stopWriteTimer() // the response is written, though the body may still be drained
 	if hc.cancel != nil {
 		hc.cancel()
 		hc.cancel = nil

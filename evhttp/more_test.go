@@ -1,8 +1,10 @@
 package evhttp
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"github.com/goafd/afd/evloop"
 	"io"
 	"net"
@@ -499,4 +501,95 @@ func TestHeaderAfterWriteHeader(t *testing.T) {
 	if resp.StatusCode != 202 || resp.Header.Get("X-Early") != "1" || resp.Header.Get("X-Late") != "" {
 		t.Fatalf("%s %q", resp.Status, resp.Header)
 	}
+}
+
+// TestPipelinedInputBounded: requests pipelined behind one whose handler
+// is busy wait in the socket, not in the server: the connection is paused
+// while the handler runs, so that its evloop buffer holds at most one
+// read after OnTraffic, where it would otherwise take them all in, up to
+// evloop's MaxInbound, and close the connection (ErrInboundFull). Once
+// the handler returns, every request is answered, in order.
+func TestPipelinedInputBounded(t *testing.T) {
+	const readBuf = 16 << 10
+	n := 8000 // over 200 KiB of requests
+	if runtime.GOOS == "windows" {
+		n = 4000 // each request is slow under Wine; still over MaxInbound
+	}
+	es, err := evloop.NewServer(evloop.Config{Loops: 1, ReadBufferSize: readBuf, MaxInbound: 64 << 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	release := make(chan struct{})
+	s := &Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/slow" {
+			<-release
+		}
+		io.WriteString(w, r.URL.Path)
+	})}
+	h := s.EvloopHandler()
+	var maxIn atomic.Int64
+	inner := h.OnTraffic
+	h.OnTraffic = func(c *evloop.Conn) {
+		inner(c)
+		if n := int64(c.InboundBuffered()); n > maxIn.Load() {
+			maxIn.Store(n)
+		}
+	}
+	ln, err := es.Listen("tcp://127.0.0.1:0", h)
+	if err != nil {
+		es.Close()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		s.Close()
+		es.Close()
+	})
+	nc, br := dial(t, ln.Addr().String())
+	var reqs bytes.Buffer
+	reqs.WriteString("GET /slow HTTP/1.1\r\nHost: a\r\n\r\n")
+	for i := range n {
+		fmt.Fprintf(&reqs, "GET /%d HTTP/1.1\r\nHost: a\r\n\r\n", i)
+	}
+	size := reqs.Len()
+	var written atomic.Int64
+	wrote := make(chan error, 1)
+	go func() {
+		for b := reqs.Bytes(); len(b) > 0; {
+			m, err := nc.Write(b[:min(len(b), 4<<10)])
+			written.Add(int64(m))
+			if err != nil {
+				wrote <- err
+				return
+			}
+			b = b[m:]
+		}
+		wrote <- nil
+	}()
+	// Until the requests are all written, or the client stalls.
+	last, stable := int64(-1), 0
+	for stable < 5 && written.Load() < int64(size) {
+		time.Sleep(20 * time.Millisecond)
+		if w := written.Load(); w == last {
+			stable++
+		} else {
+			last, stable = w, 0
+		}
+	}
+	close(release)
+	for i := -1; i < n; i++ {
+		want := "/slow"
+		if i >= 0 {
+			want = fmt.Sprintf("/%d", i)
+		}
+		if _, body := readResp(t, br, "GET"); body != want {
+			t.Fatalf("answer %q, want %q", body, want)
+		}
+	}
+	if err := recv(t, wrote); err != nil {
+		t.Fatal(err)
+	}
+	if m := maxIn.Load(); m > readBuf {
+		t.Fatalf("the connection's buffer held %d bytes after OnTraffic, more than one read (%d)", m, readBuf)
+	}
+	t.Logf("%d bytes of requests; the connection's buffer held up to %d bytes", size, maxIn.Load())
 }

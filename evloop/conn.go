@@ -36,9 +36,9 @@ const (
 //
 // Its methods fall in two groups. AsyncWrite, AsyncWriteDone, Run,
 // Close, PauseRead, ResumeRead, LocalAddr, RemoteAddr, LocalNetAddr and
-// RemoteNetAddr are safe for concurrent use from any goroutine. The others (Peek, Next,
-// Discard, InboundBuffered, Write, Writev, OutboundBuffered,
-// OutboundFull, AfterFunc, Context, SetContext, Detach,
+// RemoteNetAddr are safe for concurrent use from any goroutine. The
+// others (Peek, Next, Discard, InboundBuffered, Write, Writev,
+// OutboundBuffered, OutboundFull, AfterFunc, Context, SetContext, Detach,
 // ConnectionState) belong to the connection's loop: call them from the
 // callbacks of its Handler only (of this connection, or of another on
 // the same loop), or from the functions of Run, AfterFunc and
