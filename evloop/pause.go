@@ -38,7 +38,8 @@ const (
 // once they are full: a paused connection holds no more inbound memory
 // than it held when it paused (InboundBuffered, which is at most what the
 // handler left of the last OnTraffic; over TLS, also the records of one
-// read that were not decrypted yet, at most Config.ReadBufferSize).
+// read that were not decrypted yet, at most Config.ReadBufferSize, and
+// crypto/tls's buffer of one record).
 //
 // Everything else goes on: Write, AsyncWrite and the pending output,
 // timers and Run, Close and Shutdown (a graceful close reads again, to
@@ -46,20 +47,15 @@ const (
 // closes a connection paused for longer than it with ErrIdleTimeout, as
 // for any connection that moves no byte. What the socket reports without
 // a read still closes the connection: a reset (or another error of the
-// socket) closes it at once with that error, and OnClose comes with it;
-// the input it holds is dropped. The peer's end of stream, which comes
-// after its data, is not seen until ResumeRead: the data first, then the
-// graceful close. On Windows as elsewhere (on Windows the poll asks AFD
-// for ABORT, not RECEIVE nor DISCONNECT, while paused).
+// socket) closes it at once, and OnClose comes with the socket's error
+// (io.ErrUnexpectedEOF where the system records none: Wine 8.0 after a
+// reset); the input it holds is dropped. The peer's end of stream, which
+// comes after its data, is not seen until ResumeRead: the data first,
+// then the graceful close. So on Windows too, where the poll asks AFD
+// for ABORT while paused, not for RECEIVE nor DISCONNECT.
 //
 // PauseRead and ResumeRead are safe from any goroutine and idempotent:
-// the last call made is the one that holds (a pause is not counted). A
-// handler that pauses while a consumer in another goroutine is behind,
-// and the consumer that resumes once it has caught up, must allow for a
-// consumer that catches up just before the pause: its ResumeRead then
-// comes first, and the pause holds. The handler pauses, then looks
-// again, and resumes if the consumer is no longer behind (the Example
-// does).
+// the last call made is the one that holds (a pause is not counted).
 // From a callback of the connection's loop (OnOpen, OnTraffic, of this
 // connection or another of the loop, functions of Run, AfterFunc,
 // AsyncWriteDone) they take effect at once: after PauseRead in
@@ -71,6 +67,13 @@ const (
 // before the connection is open (from another goroutine, while a Dial
 // connects or a TLS handshake runs) takes effect at OnOpen: the
 // handshake reads what it needs.
+//
+// A handler that pauses while a consumer in another goroutine is behind,
+// and the consumer that resumes once it has caught up, must allow for a
+// consumer that catches up just before the pause: its ResumeRead then
+// comes first, and the pause holds. The handler pauses, then looks
+// again, and resumes if the consumer is no longer behind (the Example
+// does).
 func (c *Conn) PauseRead() { c.requestRead(readPause) }
 
 // ResumeRead undoes PauseRead: the loop reads from the connection again,
