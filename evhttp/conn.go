@@ -172,8 +172,10 @@ func (hc *hconn) setDeadlines() {
 			// The handler reads what came in time, then the error; the
 			// rest of the body waits unread (connWait), and the
 			// connection closes after the answer.
-			hc.body.finish(nil, errReadTimeout)
+			// closeAfter first: the handler answers as soon as its
+			// Read fails, and the answer must say Connection: close.
 			hc.closeAfter.Store(true)
+			hc.body.finish(nil, errReadTimeout)
 			hc.state = connWait
 		case connDrain:
 			hc.close()
@@ -260,14 +262,16 @@ func (hc *hconn) onTraffic() {
 				hc.bodyEnd()
 			case evError:
 				// A malformed body: the handler's Read fails, and the
-				// framing of what follows is lost.
+				// framing of what follows is lost. closeAfter first, as
+				// for ReadTimeout: the handler answers as soon as its
+				// Read fails.
+				hc.closeAfter.Store(true)
 				hc.body.finish(nil, hc.p.err)
 				hc.consume(-1)
 				if hc.state == connDrain {
 					hc.close()
 					return
 				}
-				hc.closeAfter.Store(true)
 				hc.state = connWait
 				return
 			default:
