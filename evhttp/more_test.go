@@ -593,3 +593,23 @@ func TestPipelinedInputBounded(t *testing.T) {
 	}
 	t.Logf("%d bytes of requests; the connection's buffer held up to %d bytes", size, maxIn.Load())
 }
+
+// TestMalformedBodyCloses: a chunked body that turns malformed fails the
+// handler's Read; its answer says Connection: close, and the connection
+// closes after it (what follows cannot be framed).
+func TestMalformedBodyCloses(t *testing.T) {
+	addr := serve(t, &Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, err := io.ReadAll(r.Body); err != nil {
+			io.WriteString(w, "read failed")
+			return
+		}
+		io.WriteString(w, "ok")
+	})})
+	nc, br := dial(t, addr)
+	io.WriteString(nc, "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nxyz\r\n")
+	resp, body := readResp(t, br, "POST")
+	if body != "read failed" || !resp.Close {
+		t.Fatalf("%q, close %v; want the answer with Connection: close", body, resp.Close)
+	}
+	expectEOF(t, br)
+}
