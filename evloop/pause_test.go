@@ -529,3 +529,24 @@ func TestPauseReadWithOutboundFull(t *testing.T) {
 	sc.ResumeRead()
 	waitFor(t, "abcd", func() bool { return logged() == "abcd" })
 }
+
+// TestPauseReadIdleTimeout: IdleTimeout goes on for a paused connection,
+// which moves no byte: it closes with ErrIdleTimeout, its input unread.
+func TestPauseReadIdleTimeout(t *testing.T) {
+	s := newServer(t, Config{Loops: 1, IdleTimeout: 200 * time.Millisecond})
+	closed := make(chan error, 1)
+	var traffic atomic.Int64
+	ln := listen(t, s, "tcp://127.0.0.1:0", Handler{
+		OnOpen:    func(c *Conn) { c.PauseRead() },
+		OnTraffic: func(c *Conn) { traffic.Add(1) },
+		OnClose:   func(c *Conn, err error) { closed <- err },
+	})
+	c := dial(t, ln)
+	io.WriteString(c, "hello")
+	if err := recv(t, closed, "OnClose"); !errors.Is(err, ErrIdleTimeout) {
+		t.Fatalf("OnClose: %v, want ErrIdleTimeout", err)
+	}
+	if n := traffic.Load(); n != 0 {
+		t.Fatalf("OnTraffic came %d times for a paused connection", n)
+	}
+}
