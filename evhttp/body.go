@@ -12,9 +12,9 @@ var errBodyClosed = errors.New("http: invalid Read on closed Body")
 
 // A body is a request body on its way from the connection's loop, which
 // puts the bytes the parser hands out, to the handler, which reads them.
-// It holds at most window bytes: the loop stops taking input from the
-// connection when it is full (the input waits in the connection's buffer),
-// and Read has the loop go on once it has made room.
+// It holds at most window bytes: the loop pauses the connection when it
+// is full (the input waits in the connection's buffer, at most one read,
+// and in the socket), and Read resumes it once it has made room.
 type body struct {
 	hc     *hconn
 	window int
@@ -36,8 +36,8 @@ func newBody(hc *hconn, window int) *body {
 	return b
 }
 
-// room returns how many bytes put may take now; 0 marks the body stalled,
-// for Read to wake the loop.
+// room returns how many bytes put may take now, on the loop; 0 marks the
+// body stalled and pauses the connection, for Read to resume it.
 func (b *body) room() int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -46,6 +46,9 @@ func (b *body) room() int {
 	}
 	r := b.window - len(b.buf)
 	if r <= 0 {
+		// The pause comes before stalled can be seen: a Read that makes
+		// room resumes after it (of the two, the last one made holds).
+		b.hc.c.PauseRead()
 		b.stalled = true
 		return 0
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -25,6 +26,14 @@ const (
 	connClosing                  // closing: input is dropped
 )
 
+// The errors of ReadTimeout and WriteTimeout: they match
+// os.ErrDeadlineExceeded, a net.Error whose Timeout is true, as the
+// errors of net/http's deadlines do.
+var (
+	errReadTimeout  = fmt.Errorf("evhttp: request not read within ReadTimeout: %w", os.ErrDeadlineExceeded)
+	errWriteTimeout = fmt.Errorf("evhttp: response not written within WriteTimeout: %w", os.ErrDeadlineExceeded)
+)
+
 // maxDrain is how much of a body its handler left unread the connection
 // reads and drops to serve the next request, as net/http's
 // maxPostHandlerReadBytes; beyond it, the connection closes.
@@ -39,8 +48,11 @@ type hconn struct {
 	p *parser
 
 	state   connState
-	timer   *evloop.Timer
-	body    *body // of the running request, if it has one
+	timer   *evloop.Timer // the head's, the wait's for a request, or ReadTimeout's
+	wtimer  *evloop.Timer // WriteTimeout's
+	headAt  time.Time     // when the running request's head began, for ReadTimeout
+	seq     uint64        // counts requests: a timer of an earlier one does nothing
+	body    *body         // of the running request, if it has one
 	drained int64
 	done    bool // the running handler has returned (loop's view)
 	cancel  context.CancelFunc
@@ -61,11 +73,8 @@ type hconn struct {
 // abort fails the running request from any goroutine: its writes and body
 // reads fail with err and its context is done.
 func (hc *hconn) abort(err error) {
+	hc.failWrites(err)
 	hc.wmu.Lock()
-	if hc.werr == nil {
-		hc.werr = err
-	}
-	hc.wcond.Broadcast()
 	cancel, b := hc.liveCancel, hc.liveBody
 	hc.wmu.Unlock()
 	if b != nil {
@@ -87,7 +96,8 @@ func (s *Server) onOpen(c *evloop.Conn) {
 		c.Close()
 		return
 	}
-	hc.setTimer(s.ReadHeaderTimeout)
+	hc.headAt = time.Now()
+	hc.setTimer(s.readHeaderTimeout())
 }
 
 func (s *Server) onTraffic(c *evloop.Conn) {
@@ -124,20 +134,83 @@ func (s *Server) onClose(c *evloop.Conn, err error) {
 }
 
 // setTimer replaces the connection's timer with one that closes it after
-// d (none for d <= 0).
+// d (none for d <= 0), unless a request's head has come by then.
 func (hc *hconn) setTimer(d time.Duration) {
+	hc.replaceTimer(d > 0, d, func() {
+		if hc.state == connIdle || hc.state == connHead {
+			hc.close() // as net/http: no answer to a head that did not come in time
+		}
+	})
+}
+
+// replaceTimer replaces the connection's timer with one that runs f after
+// d, if on.
+func (hc *hconn) replaceTimer(on bool, d time.Duration, f func()) {
 	if hc.timer != nil {
 		hc.timer.Stop()
 		hc.timer = nil
 	}
-	if d > 0 {
+	if on {
 		hc.timer = hc.c.AfterFunc(d, func(*evloop.Conn) {
 			hc.timer = nil
-			if hc.state == connIdle || hc.state == connHead {
-				hc.close() // as net/http: no answer to a head that did not come in time
+			f()
+		})
+	}
+}
+
+// setDeadlines starts the timers of ReadTimeout, for a request with a
+// body, and of WriteTimeout, for the request that startRequest has just
+// begun.
+func (hc *hconn) setDeadlines() {
+	s, seq := hc.s, hc.seq
+	hc.replaceTimer(s.ReadTimeout > 0 && hc.state == connBody, time.Until(hc.headAt.Add(s.ReadTimeout)), func() {
+		if hc.seq != seq {
+			return
+		}
+		switch hc.state {
+		case connBody:
+			// The handler reads what came in time, then the error; the
+			// rest of the body waits unread (connWait), and the
+			// connection closes after the answer.
+			// closeAfter first: the handler answers as soon as its
+			// Read fails, and the answer must say Connection: close.
+			hc.closeAfter.Store(true)
+			hc.body.finish(nil, errReadTimeout)
+			hc.state = connWait
+		case connDrain:
+			hc.close()
+		}
+	})
+	hc.stopWriteTimer()
+	if s.WriteTimeout > 0 {
+		hc.wtimer = hc.c.AfterFunc(s.WriteTimeout, func(*evloop.Conn) {
+			hc.wtimer = nil
+			if hc.seq == seq {
+				hc.closeAfter.Store(true)
+				hc.failWrites(errWriteTimeout)
 			}
 		})
 	}
+}
+
+// stopWriteTimer stops the timer of WriteTimeout: the response is
+// complete.
+func (hc *hconn) stopWriteTimer() {
+	if hc.wtimer != nil {
+		hc.wtimer.Stop()
+		hc.wtimer = nil
+	}
+}
+
+// failWrites has the running handler's writes fail with err, and a Write
+// that waits for the client return with it.
+func (hc *hconn) failWrites(err error) {
+	hc.wmu.Lock()
+	if hc.werr == nil {
+		hc.werr = err
+	}
+	hc.wcond.Broadcast()
+	hc.wmu.Unlock()
 }
 
 // onTraffic takes the input of the connection as far as its state allows.
@@ -151,7 +224,8 @@ func (hc *hconn) onTraffic() {
 		case connIdle, connHead:
 			if hc.state == connIdle {
 				hc.state = connHead
-				hc.setTimer(hc.s.ReadHeaderTimeout)
+				hc.headAt = time.Now()
+				hc.setTimer(hc.s.readHeaderTimeout())
 			}
 			n, ev, _ := hc.p.next(in)
 			hc.consume(n)
@@ -166,7 +240,7 @@ func (hc *hconn) onTraffic() {
 			room := len(in)
 			if hc.state == connBody {
 				if room = hc.body.room(); room == 0 {
-					return // Read wakes the loop when it has made room
+					return // paused: Read resumes it when it has made room
 				}
 			}
 			n, ev, b := hc.p.next(in[:min(room, len(in))])
@@ -188,21 +262,29 @@ func (hc *hconn) onTraffic() {
 				hc.bodyEnd()
 			case evError:
 				// A malformed body: the handler's Read fails, and the
-				// framing of what follows is lost.
+				// framing of what follows is lost. closeAfter first, as
+				// for ReadTimeout: the handler answers as soon as its
+				// Read fails.
+				hc.closeAfter.Store(true)
 				hc.body.finish(nil, hc.p.err)
 				hc.consume(-1)
 				if hc.state == connDrain {
 					hc.close()
 					return
 				}
-				hc.closeAfter.Store(true)
 				hc.state = connWait
 				return
 			default:
 				hc.consume(n)
 			}
 		case connWait:
-			return // pipelined: waits for the running response
+			// Pipelined: waits for the running response, and the
+			// connection is not read meanwhile (next resumes it), so
+			// that what waits is at most one read. As net/http, which
+			// stops reading once its background read has a byte, the
+			// client's going is then seen only after the response.
+			hc.c.PauseRead()
+			return
 		default:
 			hc.consume(-1)
 			return
@@ -216,6 +298,7 @@ func (hc *hconn) onTraffic() {
 func (hc *hconn) close() {
 	hc.state = connClosing
 	hc.setTimer(0)
+	hc.stopWriteTimer()
 	hc.c.Close()
 	hc.s.untrack(hc)
 }
@@ -275,6 +358,8 @@ func (hc *hconn) startRequest() {
 	if s.shuttingDown() {
 		hc.closeAfter.Store(true)
 	}
+	hc.seq++
+	hc.setDeadlines()
 	w := newResponse(hc, req)
 	w.cancel = cancel
 	s.pool.submit(func() { hc.serve(w, req) })
@@ -294,6 +379,7 @@ func (hc *hconn) bodyEnd() {
 // handlerDone runs on the loop once the handler has returned and its
 // response is written.
 func (hc *hconn) handlerDone() {
+	hc.stopWriteTimer() // the response is written, though the body may still be drained
 	if hc.cancel != nil {
 		hc.cancel()
 		hc.cancel = nil
@@ -313,6 +399,7 @@ func (hc *hconn) handlerDone() {
 			return
 		}
 		hc.state = connDrain
+		hc.c.ResumeRead() // the body may have stalled: the rest is read and dropped
 		hc.onTraffic()
 	}
 }
@@ -323,6 +410,7 @@ func (hc *hconn) next() {
 	hc.wmu.Lock()
 	hc.liveCancel, hc.liveBody = nil, nil
 	hc.wmu.Unlock()
+	hc.stopWriteTimer()
 	if hc.closeAfter.Load() || hc.s.shuttingDown() {
 		hc.close()
 		return
@@ -330,16 +418,14 @@ func (hc *hconn) next() {
 	hc.state = connIdle
 	hc.p.releaseHead()
 	hc.setTimer(hc.s.idleTimeout())
+	hc.c.ResumeRead() // paused while the request ran, if input waited
 	hc.onTraffic()
 }
 
-// resume has the loop take input again, from the handler's goroutine.
+// resume has the loop read the connection again, from the handler's
+// goroutine: OnTraffic comes with the input left, and then what arrives.
 func (hc *hconn) resume() {
-	hc.c.Run(func(*evloop.Conn) {
-		if hc.state == connBody || hc.state == connDrain {
-			hc.onTraffic()
-		}
-	})
+	hc.c.ResumeRead()
 }
 
 // expect100 reports whether the handler's first Read must send 100

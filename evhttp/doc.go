@@ -18,16 +18,16 @@
 //
 // The request body goes from the loop to the handler through a window of
 // BodyWindow bytes: when the handler is behind and the window is full, the
-// loop leaves the input in the connection's evloop buffer, and the
-// handler's Read takes it up again (see Backpressure for the limit of
-// this). The response goes the other way: ResponseWriter gathers 4 KiB,
+// loop pauses the connection (evloop's Conn.PauseRead) and the handler's
+// Read resumes it once it has made room (see Backpressure). The response goes the other way: ResponseWriter gathers 4 KiB,
 // then writes through evloop's AsyncWriteDone, and a Write waits while
 // WriteWindow bytes are still to be taken by the socket, so that a client
 // that does not read holds back its handler, not the server's memory.
 //
 // Requests on one connection are served one at a time, in order: pipelined
 // requests wait, unparsed, in the connection's evloop buffer until the
-// response before them is written.
+// response before them is written, and the connection is paused
+// meanwhile.
 //
 // An idle keep-alive connection holds no goroutine and no buffer of its
 // own: its evloop connection, a parser of a few words and a timer in the
@@ -52,7 +52,8 @@
 // slack net/http gives), 501 for a transfer coding other than chunked, 505
 // for a version other than HTTP/1.x, 417 for an Expect other than
 // 100-continue; a head that does not come within ReadHeaderTimeout closes
-// the connection without an answer. Responses are framed as net/http
+// the connection without an answer; ReadTimeout and WriteTimeout are
+// net/http's, but for what their docs tell. Responses are framed as net/http
 // frames them (a Content-Length when the handler's output fits the buffer,
 // otherwise chunked for HTTP/1.1 and delimited by the close for HTTP/1.0),
 // with the same Date, sniffed Content-Type and Connection headers.
@@ -62,11 +63,12 @@
 //     half-close) is not answered: evloop closes a connection at the peer's
 //     end of stream, and the request's context is cancelled; net/http
 //     answers;
-//   - ReadTimeout and WriteTimeout (a client that never reads blocks its
-//     handler's Write until the connection closes: Shutdown, Close, the
-//     client leaving or evloop's Config.IdleTimeout), ConnState, ConnContext,
-//     TLS and HTTP/2, response trailers; http.ResponseController's deadlines
-//     return http.ErrNotSupported (FlushError is supported).
+//   - ConnState, ConnContext, TLS and HTTP/2, response trailers;
+//     http.ResponseController's deadlines return http.ErrNotSupported
+//     (FlushError is supported). Without WriteTimeout, a client that
+//     never reads blocks its handler's Write until the connection closes
+//     (Shutdown, Close, the client leaving or evloop's
+//     Config.IdleTimeout), as with net/http.
 //
 // As with net/http, the Host header is moved from Request.Header to
 // Request.Host, and Request.Context is cancelled when the client goes
@@ -84,13 +86,18 @@
 //
 // # Backpressure
 //
-// evloop has no way yet to stop reading a connection on a handler's
-// request: when the body window is full the loop leaves the input in the
-// connection's evloop buffer, but goes on reading into that buffer, up to
-// evloop's Config.MaxInbound, where it closes the connection
-// (evloop.ErrInboundFull). Memory stays bounded (BodyWindow plus
-// MaxInbound per connection), but an upload that outruns its handler by
-// more than that is cut (TestUploadToBusyHandler, skipped until evloop can
-// pause reads). The same bound holds for pipelined requests waiting
-// behind a running one.
+// A connection holds a bounded part of what its client sends, however
+// fast the client and however slow the handler: when the body window is
+// full, the loop pauses the connection (evloop's Conn.PauseRead) until the
+// handler's Read has taken half of it, and while a request runs with
+// input behind its body (pipelined requests), the connection is paused
+// until the response is written.
+// What waits is then in the socket buffers, where TCP's flow control stops
+// the client, and in the connection's evloop buffer at most one read
+// (evloop's Config.ReadBufferSize): a connection holds at most BodyWindow
+// plus one read of its client's input (TestUploadToBusyHandler). While
+// paused, the connection does not see the client's end of stream (a
+// reset, it does): the request's context is cancelled once reading
+// resumes, as with net/http, which does not read the connection while a
+// handler has not read the body either.
 package evhttp

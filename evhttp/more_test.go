@@ -1,12 +1,15 @@
 package evhttp
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"github.com/goafd/afd/evloop"
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"runtime"
 	"strings"
 	"sync/atomic"
@@ -163,23 +166,198 @@ func TestHalfClose(t *testing.T) {
 }
 
 // TestUploadToBusyHandler: an upload to a handler that starts reading it
-// late arrives whole. It needs the loop to stop reading the connection
-// while the handler is behind, which evloop cannot do yet (see the
-// package doc, "Backpressure"): the input then piles up in evloop's buffer
-// until Config.MaxInbound closes the connection.
+// late, and then reads it in small pieces, arrives whole, and the server
+// holds a bounded part of it meanwhile: the loop pauses the connection
+// while the body window is full, so that the connection's evloop buffer
+// never holds more than one read (ReadBufferSize) after OnTraffic, where
+// it would otherwise grow to evloop's MaxInbound and close the
+// connection (ErrInboundFull).
 func TestUploadToBusyHandler(t *testing.T) {
-	t.Skip("evloop has no read pause: an upload that outruns its handler by BodyWindow plus evloop's MaxInbound is cut")
-	addr := serve(t, &Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		time.Sleep(500 * time.Millisecond)
-		n, _ := io.Copy(io.Discard, r.Body)
-		io.WriteString(w, strings.Repeat("x", int(n%10)))
-	})})
-	resp, err := (&http.Client{Timeout: timeout}).Post("http://"+addr+"/", "application/octet-stream",
-		io.LimitReader(zeros{}, 64<<20))
+	const (
+		readBuf = 16 << 10
+		size    = 16 << 20
+	)
+	es, err := evloop.NewServer(evloop.Config{Loops: 2, ReadBufferSize: readBuf, MaxInbound: 1 << 20})
 	if err != nil {
 		t.Fatal(err)
 	}
+	read := make(chan int64, 1)
+	s := &Server{BodyWindow: 32 << 10, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(300 * time.Millisecond)
+		var n int64
+		p := make([]byte, 8<<10)
+		for i := 0; ; i++ {
+			m, err := r.Body.Read(p)
+			n += int64(m)
+			if err != nil {
+				break
+			}
+			if i%64 == 0 {
+				time.Sleep(time.Millisecond)
+			}
+		}
+		read <- n
+		io.WriteString(w, "done")
+	})}
+	h := s.EvloopHandler()
+	var maxIn atomic.Int64
+	inner := h.OnTraffic
+	h.OnTraffic = func(c *evloop.Conn) {
+		inner(c)
+		if n := int64(c.InboundBuffered()); n > maxIn.Load() {
+			maxIn.Store(n)
+		}
+	}
+	ln, err := es.Listen("tcp://127.0.0.1:0", h)
+	if err != nil {
+		es.Close()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		s.Close()
+		es.Close()
+	})
+	resp, err := (&http.Client{Timeout: timeout}).Post("http://"+ln.Addr().String()+"/", "application/octet-stream",
+		io.LimitReader(zeros{}, size))
+	if err != nil {
+		t.Fatalf("%v (the server's buffer held up to %d bytes)", err, maxIn.Load())
+	}
+	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
+	if n := recv(t, read); n != size || string(b) != "done" {
+		t.Fatalf("the handler read %d bytes of %d; answer %q", n, size, b)
+	}
+	if m := maxIn.Load(); m > readBuf {
+		t.Fatalf("the connection's buffer held %d bytes after OnTraffic, more than one read (%d)", m, readBuf)
+	}
+	t.Logf("the connection's buffer held up to %d bytes", maxIn.Load())
+}
+
+// recv waits for a value on ch, at most timeout.
+func recv[T any](t *testing.T, ch <-chan T) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(timeout):
+		t.Fatal("timed out")
+		panic("unreachable")
+	}
+}
+
+// TestReadTimeout: ReadTimeout bounds the reading of a whole request, as
+// net/http's: counted from the request's first byte (for a kept-alive
+// connection; from the accept for the first request), a body that is not
+// complete by then fails the handler's Read with a timeout
+// (os.ErrDeadlineExceeded), the handler's answer is still sent, and the
+// connection closes after it. A request that is read in time is served,
+// however long the connection lives; with no IdleTimeout, ReadTimeout
+// bounds the wait between requests too, and with no ReadHeaderTimeout,
+// the head.
+func TestReadTimeout(t *testing.T) {
+	const rt = 400 * time.Millisecond
+	errs := make(chan error, 4)
+	s := &Server{ReadTimeout: rt, IdleTimeout: time.Minute, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, err := io.ReadAll(r.Body)
+		errs <- err
+		if err != nil {
+			io.WriteString(w, "read failed")
+			return
+		}
+		io.WriteString(w, "ok")
+	})}
+	nc, br := dial(t, serve(t, s))
+	for range 2 {
+		io.WriteString(nc, "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello")
+		if resp, body := readResp(t, br, "POST"); body != "ok" || resp.Close {
+			t.Fatalf("a body in time: %q, close %v", body, resp.Close)
+		}
+		if err := recv(t, errs); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(rt + 100*time.Millisecond) // the connection outlives ReadTimeout
+	}
+	start := time.Now()
+	io.WriteString(nc, "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nhello")
+	err := recv(t, errs)
+	if !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("Read of a body cut short: %v, want os.ErrDeadlineExceeded", err)
+	}
+	if d := time.Since(start); d < rt-50*time.Millisecond {
+		t.Fatalf("the read timed out after %v, before ReadTimeout %v", d, rt)
+	}
+	var ne net.Error
+	if !errors.As(err, &ne) || !ne.Timeout() {
+		t.Fatalf("%v is not a net.Error with Timeout", err)
+	}
+	resp, body := readResp(t, br, "POST")
+	if body != "read failed" || !resp.Close {
+		t.Fatalf("after the timeout: %q, close %v; want the answer with Connection: close", body, resp.Close)
+	}
+	expectEOF(t, br)
+
+	// Defaults: the head and the wait between requests.
+	s2 := &Server{ReadTimeout: rt, Handler: hello}
+	addr := serve(t, s2)
+	nc, br = dial(t, addr)
+	io.WriteString(nc, "GET / HTTP/1.1\r\nHo")
+	expectEOF(t, br)
+	nc, br = dial(t, addr)
+	io.WriteString(nc, "GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+	readResp(t, br, "GET")
+	expectEOF(t, br)
+}
+
+// TestWriteTimeout: WriteTimeout bounds the writing of a response, as
+// net/http's: counted from the end of the request's head, a handler
+// writing to a client that does not read has its Write fail with a
+// timeout (os.ErrDeadlineExceeded) once it is over, instead of waiting
+// for the client without end, and the connection closes. A response
+// written in time is served, however long the connection lives.
+func TestWriteTimeout(t *testing.T) {
+	const wt = 400 * time.Millisecond
+	errs := make(chan error, 4)
+	s := &Server{WriteTimeout: wt, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/small" {
+			io.WriteString(w, "ok")
+			return
+		}
+		p := make([]byte, 64<<10)
+		for n := 0; n < 1<<30; n += len(p) {
+			if _, err := w.Write(p); err != nil {
+				errs <- err
+				return
+			}
+		}
+		errs <- nil
+	})}
+	nc, br := dial(t, serve(t, s))
+	for range 2 {
+		io.WriteString(nc, "GET /small HTTP/1.1\r\nHost: a\r\n\r\n")
+		if _, body := readResp(t, br, "GET"); body != "ok" {
+			t.Fatalf("a small answer: %q", body)
+		}
+		time.Sleep(wt + 100*time.Millisecond) // the connection outlives WriteTimeout
+	}
+	start := time.Now()
+	io.WriteString(nc, "GET /big HTTP/1.1\r\nHost: a\r\n\r\n")
+	err := recv(t, errs)
+	if !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("Write to a client that does not read: %v, want os.ErrDeadlineExceeded", err)
+	}
+	if d := time.Since(start); d < wt-50*time.Millisecond {
+		t.Fatalf("the write timed out after %v, before WriteTimeout %v", d, wt)
+	}
+	// The connection closes: what was sent, then the end.
+	if _, err := io.Copy(io.Discard, br); err != nil && !isReset(err) {
+		t.Fatalf("reading to the close: %v", err)
+	}
+}
+
+// isReset reports whether err says that the server reset the connection.
+func isReset(err error) bool {
+	s := err.Error()
+	return strings.Contains(s, "reset") || strings.Contains(s, "forcibly closed") || strings.Contains(s, "aborted")
 }
 
 type zeros struct{}
@@ -323,4 +501,115 @@ func TestHeaderAfterWriteHeader(t *testing.T) {
 	if resp.StatusCode != 202 || resp.Header.Get("X-Early") != "1" || resp.Header.Get("X-Late") != "" {
 		t.Fatalf("%s %q", resp.Status, resp.Header)
 	}
+}
+
+// TestPipelinedInputBounded: requests pipelined behind one whose handler
+// is busy wait in the socket, not in the server: the connection is paused
+// while the handler runs, so that its evloop buffer holds at most one
+// read after OnTraffic, where it would otherwise take them all in, up to
+// evloop's MaxInbound, and close the connection (ErrInboundFull). Once
+// the handler returns, every request is answered, in order.
+func TestPipelinedInputBounded(t *testing.T) {
+	const readBuf = 16 << 10
+	n := 8000 // over 200 KiB of requests
+	if runtime.GOOS == "windows" {
+		n = 4000 // each request is slow under Wine; still over MaxInbound
+	}
+	es, err := evloop.NewServer(evloop.Config{Loops: 1, ReadBufferSize: readBuf, MaxInbound: 64 << 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	release := make(chan struct{})
+	s := &Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/slow" {
+			<-release
+		}
+		io.WriteString(w, r.URL.Path)
+	})}
+	h := s.EvloopHandler()
+	var maxIn atomic.Int64
+	inner := h.OnTraffic
+	h.OnTraffic = func(c *evloop.Conn) {
+		inner(c)
+		if n := int64(c.InboundBuffered()); n > maxIn.Load() {
+			maxIn.Store(n)
+		}
+	}
+	ln, err := es.Listen("tcp://127.0.0.1:0", h)
+	if err != nil {
+		es.Close()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		s.Close()
+		es.Close()
+	})
+	nc, br := dial(t, ln.Addr().String())
+	var reqs bytes.Buffer
+	reqs.WriteString("GET /slow HTTP/1.1\r\nHost: a\r\n\r\n")
+	for i := range n {
+		fmt.Fprintf(&reqs, "GET /%d HTTP/1.1\r\nHost: a\r\n\r\n", i)
+	}
+	size := reqs.Len()
+	var written atomic.Int64
+	wrote := make(chan error, 1)
+	go func() {
+		for b := reqs.Bytes(); len(b) > 0; {
+			m, err := nc.Write(b[:min(len(b), 4<<10)])
+			written.Add(int64(m))
+			if err != nil {
+				wrote <- err
+				return
+			}
+			b = b[m:]
+		}
+		wrote <- nil
+	}()
+	// Until the requests are all written, or the client stalls.
+	last, stable := int64(-1), 0
+	for stable < 5 && written.Load() < int64(size) {
+		time.Sleep(20 * time.Millisecond)
+		if w := written.Load(); w == last {
+			stable++
+		} else {
+			last, stable = w, 0
+		}
+	}
+	close(release)
+	for i := -1; i < n; i++ {
+		want := "/slow"
+		if i >= 0 {
+			want = fmt.Sprintf("/%d", i)
+		}
+		if _, body := readResp(t, br, "GET"); body != want {
+			t.Fatalf("answer %q, want %q", body, want)
+		}
+	}
+	if err := recv(t, wrote); err != nil {
+		t.Fatal(err)
+	}
+	if m := maxIn.Load(); m > readBuf {
+		t.Fatalf("the connection's buffer held %d bytes after OnTraffic, more than one read (%d)", m, readBuf)
+	}
+	t.Logf("%d bytes of requests; the connection's buffer held up to %d bytes", size, maxIn.Load())
+}
+
+// TestMalformedBodyCloses: a chunked body that turns malformed fails the
+// handler's Read; its answer says Connection: close, and the connection
+// closes after it (what follows cannot be framed).
+func TestMalformedBodyCloses(t *testing.T) {
+	addr := serve(t, &Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, err := io.ReadAll(r.Body); err != nil {
+			io.WriteString(w, "read failed")
+			return
+		}
+		io.WriteString(w, "ok")
+	})})
+	nc, br := dial(t, addr)
+	io.WriteString(nc, "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nxyz\r\n")
+	resp, body := readResp(t, br, "POST")
+	if body != "read failed" || !resp.Close {
+		t.Fatalf("%q, close %v; want the answer with Connection: close", body, resp.Close)
+	}
+	expectEOF(t, br)
 }

@@ -31,12 +31,44 @@ type Server struct {
 	// headers) may take to arrive, from the connection's accept for the
 	// first request and from its first byte for the next ones; the
 	// connection is closed without an answer when it is over, as by
-	// net/http. Zero: no limit.
+	// net/http. Zero: ReadTimeout, as with net/http; both zero: no limit.
 	ReadHeaderTimeout time.Duration
 
+	// ReadTimeout is the time the reading of a whole request, body
+	// included, may take, as with net/http: from the connection's accept
+	// for its first request, from the request's first byte for the next
+	// ones. A body not complete by then fails the handler's Read with an
+	// error matching os.ErrDeadlineExceeded (a net.Error whose Timeout is
+	// true), after the bytes that came in time; the handler's answer is
+	// still sent, and the connection closes after it. It is also the
+	// default of ReadHeaderTimeout and IdleTimeout. Zero: no limit.
+	//
+	// Where it differs from net/http: it bounds the reading of the
+	// request only, not reads after the body (net/http's deadline stays
+	// on the connection, and its background read, which watches for the
+	// client going while a handler runs, fails with it; here the client's
+	// going is seen whatever the time, see the package doc).
+	ReadTimeout time.Duration
+
+	// WriteTimeout is the time the writing of a response may take, as
+	// with net/http: from the end of the request's head, reset with each
+	// request. Once it is over, the handler's Write, Flush and the end of
+	// its response fail with an error matching os.ErrDeadlineExceeded (a
+	// net.Error whose Timeout is true), a Write waiting for the client to
+	// read returns with it, and the connection closes once the handler
+	// has returned. Zero: no limit.
+	//
+	// Where it differs from net/http: there, bytes the kernel took before
+	// the deadline leave, and the connection closes when the handler
+	// returns; here too, but the bytes of the write window that evloop
+	// took before the deadline leave with them, as the close flushes them
+	// (within evloop's Config.LingerTimeout). The handler's
+	// Request.Context is not cancelled by the timeout, in neither.
+	WriteTimeout time.Duration
+
 	// IdleTimeout is the time a keep-alive connection may wait for its
-	// next request. Zero: ReadHeaderTimeout (net/http uses ReadTimeout,
-	// which this server does not have); both zero: no limit.
+	// next request. Zero: ReadTimeout, as with net/http, or else
+	// ReadHeaderTimeout; all zero: no limit.
 	IdleTimeout time.Duration
 
 	// MaxHeaderBytes caps a request's header, as http.Server's does (with
@@ -51,10 +83,8 @@ type Server struct {
 	MaxHandlers int
 
 	// BodyWindow is how many bytes of a request body the server holds
-	// for its handler before it stops taking input from the connection;
-	// the input then waits in evloop's buffer, which takes at most
-	// evloop's Config.MaxInbound (see the package doc, Backpressure).
-	// Zero: DefaultBodyWindow.
+	// for its handler before it stops reading the connection (see the
+	// package doc, Backpressure). Zero: DefaultBodyWindow.
 	BodyWindow int
 
 	// WriteWindow is how many bytes of a response may wait to be taken by
@@ -99,6 +129,7 @@ func (s *Server) init() {
 		}
 		s.conns = make(map[*hconn]struct{})
 		s.std = &http.Server{Handler: s.Handler, ReadHeaderTimeout: s.ReadHeaderTimeout,
+			ReadTimeout: s.ReadTimeout, WriteTimeout: s.WriteTimeout,
 			IdleTimeout: s.IdleTimeout, MaxHeaderBytes: s.MaxHeaderBytes}
 		s.base = context.Background()
 		if s.BaseContext != nil {
@@ -118,10 +149,20 @@ func (s *Server) baseContext() context.Context { return s.base }
 func (s *Server) shuttingDown() bool           { return s.state.Load() != serverRunning }
 
 func (s *Server) idleTimeout() time.Duration {
-	if s.IdleTimeout > 0 {
+	switch {
+	case s.IdleTimeout > 0:
 		return s.IdleTimeout
+	case s.ReadTimeout > 0:
+		return s.ReadTimeout
 	}
 	return s.ReadHeaderTimeout
+}
+
+func (s *Server) readHeaderTimeout() time.Duration {
+	if s.ReadHeaderTimeout > 0 {
+		return s.ReadHeaderTimeout
+	}
+	return s.ReadTimeout
 }
 
 func (s *Server) bodyWindow() int {

@@ -35,10 +35,10 @@ const (
 // Server.AddConn.
 //
 // Its methods fall in two groups. AsyncWrite, AsyncWriteDone, Run,
-// Close, LocalAddr, RemoteAddr, LocalNetAddr and RemoteNetAddr are safe
-// for concurrent use from any goroutine. The others (Peek, Next,
-// Discard, InboundBuffered, Write, Writev, OutboundBuffered,
-// OutboundFull, AfterFunc, Context, SetContext, Detach,
+// Close, PauseRead, ResumeRead, LocalAddr, RemoteAddr, LocalNetAddr and
+// RemoteNetAddr are safe for concurrent use from any goroutine. The
+// others (Peek, Next, Discard, InboundBuffered, Write, Writev,
+// OutboundBuffered, OutboundFull, AfterFunc, Context, SetContext, Detach,
 // ConnectionState) belong to the connection's loop: call them from the
 // callbacks of its Handler only (of this connection, or of another on
 // the same loop), or from the functions of Run, AfterFunc and
@@ -65,12 +65,12 @@ type Conn struct {
 	view     []byte      // inbound bytes as the handler sees them
 	out      []byte      // pending output is out[outHead:]
 	outHead  int
-	paused   bool  // reading stopped: output at MaxOutbound or above
-	again    bool  // queued for OnTraffic with its unconsumed input, see loop.deliverAgain
-	eof      bool  // the peer shut down its sending side
-	err      error // why the connection closes, for OnClose
-	failed   bool  // err is a failure: settle closes the connection
-	dirty    bool  // queued for settle
+	hold     readHold // why reading is stopped, see pause.go
+	again    bool     // queued for OnTraffic with its unconsumed input, see loop.deliverAgain
+	eof      bool     // the peer shut down its sending side
+	err      error    // why the connection closes, for OnClose
+	failed   bool     // err is a failure: settle closes the connection
+	dirty    bool     // queued for settle
 	list     *connList
 	prev     *Conn
 	next     *Conn
@@ -90,6 +90,7 @@ type Conn struct {
 	closeReq bool                 // Close was called: no more AsyncWrite
 	queued   bool                 // a taskConn is queued
 	closed   bool                 // the socket is closed
+	readReq  readRequest          // PauseRead or ResumeRead for the loop to apply
 }
 
 // LocalAddr returns the connection's local address; the zero AddrPort
@@ -369,8 +370,10 @@ func (c *Conn) runFuncs() {
 	}
 }
 
-// runTask takes the AsyncWrite data and Close request queued for c.
+// runTask takes the PauseRead or ResumeRead, AsyncWrite data, functions
+// of Run and Close request queued for c.
 func (c *Conn) runTask() {
+	c.takeReadRequest()
 	if c.state == connConnecting || c.state == connHandshaking || c.state == connClosed {
 		c.mu.Lock()
 		c.queued = false
@@ -456,7 +459,7 @@ func (c *Conn) onEvent(ev poll.Events) {
 		c.flush()
 		done = true
 	}
-	if c.state != connClosed && !c.failed && ev&(poll.In|poll.Err|poll.Hup) != 0 && c.interest&poll.In != 0 {
+	if c.state != connClosed && !c.failed && ev&(poll.In|poll.Err|poll.Hup) != 0 && c.interest&poll.In != 0 && c.reading() {
 		c.read()
 		done = true
 	}
@@ -479,6 +482,13 @@ func (c *Conn) onEvent(ev poll.Events) {
 // read reads once into the loop's buffer and delivers it.
 func (c *Conn) read() {
 	l := c.l
+	if c.again {
+		// Reading has just resumed: the input left goes first.
+		c.redeliver()
+		if !c.reading() || c.state == connClosed || c.failed {
+			return // paused again, detached or closed by OnTraffic
+		}
+	}
 	n, err := sock.Recv(c.fd, l.buf)
 	switch {
 	case err != nil && sock.WouldBlock(err):
@@ -645,24 +655,7 @@ func (c *Conn) settle() {
 	var want poll.Events
 	switch c.state {
 	case connOpen:
-		if max := c.l.s.cfg.MaxOutbound; max > 0 {
-			switch {
-			case !c.paused && pending >= max:
-				c.paused = true
-			case c.paused && pending <= max/2:
-				c.paused = false
-				if c.syncIn(); len(c.in) > 0 && !c.again {
-					// The handler may have left requests for want of
-					// room (OutboundFull), and the peer may send
-					// nothing more: offer them again.
-					c.again = true
-					c.l.again = append(c.l.again, c)
-				}
-			}
-		}
-		if !c.paused {
-			want |= poll.In
-		}
+		want |= c.readInterest(pending)
 	case connHandshaking:
 		if !c.eof && c.tls.s.WantInput() {
 			want |= poll.In

@@ -55,9 +55,10 @@
 // returns at once for one of another loop, which closes it next (a loop
 // never waits for another); Shutdown and Close start their work and
 // return at once, the rest going on once the callback has returned. Dial,
-// AddConn, AsyncWrite and Close of a Conn never wait. The Conn methods
-// that belong to a loop (see Conn) may be called for any connection of
-// the loop that runs the callback.
+// AddConn, AsyncWrite and Close of a Conn never wait; PauseRead and
+// ResumeRead never wait and, from a callback of the connection's loop,
+// take effect at once. The Conn methods that belong to a loop (see Conn)
+// may be called for any connection of the loop that runs the callback.
 //
 // # Connections
 //
@@ -66,6 +67,17 @@
 // Discard; what it leaves (half a request) stays for the next OnTraffic.
 // A loop reads into one buffer shared by its connections, so a handler
 // that consumes all it gets costs no copy and no memory per connection.
+//
+// Conn.PauseRead stops reading a connection, from a callback or any
+// goroutine, until Conn.ResumeRead: a handler that hands its input to a
+// slower consumer (an upload to a disk, a proxy to a slow peer) pauses
+// when the consumer is behind. A paused connection holds no more inbound
+// memory than it held when it paused, whatever its peer sends: the input
+// the handler left (over TLS, plus the records of one read not yet
+// decrypted), the rest waiting in the socket buffers, where TCP's flow
+// control stops the peer. ResumeRead delivers the input left first, then
+// what arrives. A reset still closes a paused connection; its peer's end
+// of stream is seen after ResumeRead (see PauseRead).
 //
 // Write sends at once what the socket takes and buffers the rest, which
 // the loop sends when the socket is writable: it registers interest in

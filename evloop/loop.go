@@ -338,19 +338,18 @@ func (l *loop) expire() {
 	l.settle()
 }
 
-// deliverAgain calls OnTraffic for the connections that read no more
-// while their output was full and have unconsumed input: the handler
-// may have left it for want of room (see Conn.OutboundFull), and the
-// peer, having sent all it had, may send nothing that would bring it
-// back.
+// deliverAgain calls OnTraffic for the connections that read again
+// (after their output was full, or ResumeRead) and have unconsumed
+// input: the handler may have left it for want of room (see
+// Conn.OutboundFull) or paused in the middle of it, and the peer, having
+// sent all it had, may send nothing that would bring it back. A read
+// that came first has delivered it already (Conn.read).
 func (l *loop) deliverAgain() {
 	for i := 0; i < len(l.again); i++ {
 		c := l.again[i]
 		l.again[i] = nil
-		c.again = false
-		c.syncIn()
-		if c.state == connOpen && !c.paused && !c.failed && len(c.in) > 0 {
-			c.deliver(false)
+		if c.again {
+			c.redeliver()
 			l.settle()
 		}
 	}

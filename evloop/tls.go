@@ -227,7 +227,7 @@ func (c *Conn) tlsStep() {
 		c.l.touch(c)
 		c.start()
 		if c.state == connOpen && !c.failed {
-			c.tlsFeed(nil) // data that came with the handshake's end
+			c.tlsFeed(nil, false) // data that came with the handshake's end
 		}
 	default:
 		c.l.markDirty(c)
@@ -282,26 +282,41 @@ func (c *Conn) tlsRead(ct []byte) {
 		}
 	case connOpen:
 		c.l.touch(c)
-		c.tlsFeed(ct)
+		c.tlsFeed(ct, false)
 	}
 	// Closing: discarded, as plaintext is.
 }
 
 // tlsFeed decrypts ct, and what the session holds, into the loop's
-// plaintext buffer and delivers it, until the session has no more. The
-// peer's close_notify starts a graceful close. It reports false if the
-// connection failed.
-func (c *Conn) tlsFeed(ct []byte) bool {
+// plaintext buffer and delivers it, until the session has no more or
+// the handler pauses: the session then keeps the records not decrypted
+// yet (ct's included), and crypto/tls the plaintext of a record not
+// copied out, for ResumeRead (Conn.redeliver, with again: the input the
+// handler left is delivered even if the session has nothing new). The
+// peer's close_notify starts a graceful close, but not while the
+// connection is paused: the session reports it again on resume, after
+// the input left. It reports false if the connection failed.
+func (c *Conn) tlsFeed(ct []byte, again bool) bool {
 	l := c.l
-	for {
+	for c.reading() {
 		m, err := c.tls.s.Feed(ct, l.plain)
 		ct = nil
-		if m > 0 && c.state == connOpen && !c.failed {
-			c.take(l.plain[:m])
+		if c.state == connOpen && !c.failed {
+			switch {
+			case m > 0:
+				c.take(l.plain[:m])
+			case again:
+				if c.syncIn(); len(c.in) > 0 {
+					c.deliver(false)
+				}
+			}
 		}
+		again = false
 		switch {
-		case err == io.EOF:
+		case err == io.EOF && c.reading():
 			c.beginClose(nil)
+			return true
+		case err == io.EOF:
 			return true
 		case err != nil:
 			c.fail(c.tlsError(err))
@@ -310,11 +325,13 @@ func (c *Conn) tlsFeed(ct []byte) bool {
 			return !c.failed
 		}
 	}
+	return !c.failed
 }
 
 // tlsEOF handles the socket's end of stream, and reports whether the
 // plaintext end of stream follows (Conn.read): not during the handshake,
-// which fails (Step says how), nor after a record cut short.
+// which fails (Step says how), nor after a record cut short, nor while
+// the handler has paused the connection.
 func (c *Conn) tlsEOF() bool {
 	switch c.state {
 	case connHandshaking:
@@ -326,7 +343,12 @@ func (c *Conn) tlsEOF() bool {
 		return false
 	case connOpen:
 		c.tls.s.FeedEOF()
-		return c.tlsFeed(nil)
+		if !c.tlsFeed(nil, false) {
+			return false
+		}
+		// Paused by the handler meanwhile: the socket reports its end
+		// of stream again once reading resumes, after the rest.
+		return c.reading()
 	}
 	return true
 }
