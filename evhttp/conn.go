@@ -17,12 +17,13 @@ import (
 type connState uint8
 
 const (
-	connIdle    connState = iota // between requests, nothing gathered: no buffer held
-	connHead                     // a request's head is arriving
-	connBody                     // a handler runs; its body streams to it
-	connWait                     // a handler runs; its body is complete and further input waits
-	connDrain                    // the handler is done; the rest of its body is read and dropped
-	connClosing                  // closing: input is dropped
+	connIdle     connState = iota // between requests, nothing gathered: no buffer held
+	connHead                      // a request's head is arriving
+	connBody                      // a handler runs; its body streams to it
+	connWait                      // a handler runs; its body is complete and further input waits
+	connDrain                     // the handler is done; the rest of its body is read and dropped
+	connClosing                   // closing: input is dropped
+	connSwitched                  // SwitchProtocols gave the connection to a Protocol
 )
 
 // maxDrain is how much of a body its handler left unread the connection
@@ -45,6 +46,7 @@ type hconn struct {
 	done    bool // the running handler has returned (loop's view)
 	cancel  context.CancelFunc
 
+	proto   *Protocol   // after SwitchProtocols
 	expect  bool        // the running request expects 100-continue
 	sent100 atomic.Bool // 100 Continue was sent (or the response begun)
 
@@ -92,6 +94,12 @@ func (s *Server) onOpen(c *evloop.Conn) {
 
 func (s *Server) onTraffic(c *evloop.Conn) {
 	if hc, ok := c.Context().(*hconn); ok {
+		if hc.state == connSwitched {
+			if hc.proto.OnTraffic != nil {
+				hc.proto.OnTraffic(c)
+			}
+			return
+		}
 		hc.onTraffic()
 	}
 }
@@ -111,6 +119,12 @@ func (hc *hconn) consume(n int) {
 func (s *Server) onClose(c *evloop.Conn, err error) {
 	hc, ok := c.Context().(*hconn)
 	if !ok {
+		return
+	}
+	if hc.state == connSwitched {
+		if hc.proto.OnClose != nil {
+			hc.proto.OnClose(c, err)
+		}
 		return
 	}
 	hc.state = connClosing
