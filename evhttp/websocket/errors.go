@@ -102,4 +102,3 @@ func validCloseCode(code int) bool {
 	}
 	return false
 }
-
