@@ -140,9 +140,11 @@ func dialClient(t testing.TB, es *evloop.Server, url string, d *Dialer) *client 
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	c, _, err := d.Dial(ctx, es, url, Handler{
-		OnMessage: func(c *Conn, typ MessageType, data []byte) { cl.msgs <- got{ev: evMessage, typ: typ, data: string(data)} },
-		OnPong:    func(c *Conn, data []byte) { cl.pongs <- string(data) },
-		OnClose:   func(c *Conn, err error) { cl.closed <- err },
+		OnMessage: func(c *Conn, typ MessageType, data []byte) {
+			cl.msgs <- got{ev: evMessage, typ: typ, data: string(data)}
+		},
+		OnPong:  func(c *Conn, data []byte) { cl.pongs <- string(data) },
+		OnClose: func(c *Conn, err error) { cl.closed <- err },
 	})
 	if err != nil {
 		t.Fatal(err)

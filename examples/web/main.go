@@ -3,6 +3,9 @@
 //
 //	/      "Hello, World!"
 //	/echo  the request's body, streamed back as it comes
+//	/ws    a WebSocket echo (package evhttp/websocket): every message comes
+//	       back as it was sent (text or binary, up to 16 MiB); the text
+//	       message "close CODE REASON" has the server close with that code
 //
 // Any other path is answered 404 by the ServeMux.
 //
@@ -26,10 +29,13 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/goafd/afd/evhttp"
+	"github.com/goafd/afd/evhttp/websocket"
 	"github.com/goafd/afd/evloop"
 )
 
@@ -63,7 +69,24 @@ func mux() *http.ServeMux {
 		}
 		io.Copy(w, r.Body)
 	})
+	ws := &websocket.Upgrader{MaxMessageSize: 16 << 20, CheckOrigin: func(*http.Request) bool { return true }}
+	m.HandleFunc("/ws", func(w http.ResponseWriter, r *http.Request) {
+		ws.Upgrade(w, r, websocket.Handler{OnMessage: wsEcho})
+	})
 	return m
+}
+
+// wsEcho sends a message back, or closes on "close CODE REASON".
+func wsEcho(c *websocket.Conn, typ websocket.MessageType, data []byte) {
+	if typ == websocket.TextMessage {
+		if rest, ok := strings.CutPrefix(string(data), "close "); ok {
+			codeText, reason, _ := strings.Cut(rest, " ")
+			if code, err := strconv.Atoi(codeText); err == nil && c.Close(code, reason) == nil {
+				return
+			}
+		}
+	}
+	c.WriteMessage(typ, data)
 }
 
 // run serves until ctx is done, printing its address to out.
