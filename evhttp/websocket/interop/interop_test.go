@@ -120,6 +120,7 @@ func TestGorillaClient(t *testing.T) {
 	if !websocket.IsCloseError(err, 4003) {
 		t.Fatalf("after asking to close: %v, want close 4003", err)
 	}
+	c.Close() // the server lingers for it, then closes
 	var ce *ws.CloseError
 	if err := <-closed; !errors.As(err, &ce) || ce.Code != 4003 {
 		t.Fatalf("server's OnClose: %v", err)
@@ -141,6 +142,7 @@ func TestGorillaClientCloses(t *testing.T) {
 	if _, _, err := c.ReadMessage(); !websocket.IsCloseError(err, 4321) {
 		t.Fatalf("answer to the close: %v", err)
 	}
+	c.Close()
 	var ce *ws.CloseError
 	if err := <-closed; !errors.As(err, &ce) || ce.Code != 4321 || ce.Text != "done" || !ce.Remote {
 		t.Fatalf("server's OnClose: %v", err)
