@@ -9,7 +9,9 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"encoding/binary"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -26,7 +28,13 @@ const timeout = 20 * time.Second
 // closes of the connections go to closed.
 func echoServer(t testing.TB, u *Upgrader, closed chan<- error) (string, *evloop.Server) {
 	t.Helper()
-	es, err := evloop.NewServer(evloop.Config{Loops: 2})
+	return echoServerConfig(t, u, closed, evloop.Config{Loops: 2})
+}
+
+// echoServerConfig is echoServer on an evloop.Server of cfg.
+func echoServerConfig(t testing.TB, u *Upgrader, closed chan<- error, cfg evloop.Config) (string, *evloop.Server) {
+	t.Helper()
+	es, err := evloop.NewServer(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,6 +44,20 @@ func echoServer(t testing.TB, u *Upgrader, closed chan<- error) (string, *evloop
 			OnMessage: func(c *Conn, typ MessageType, data []byte) {
 				if string(data) == "close-4001" {
 					c.Close(4001, "asked")
+					return
+				}
+				if n, ok := strings.CutPrefix(string(data), "flood "); ok {
+					// Messages of 32 KiB (one frame each), numbered, far more than evloop's
+					// MaxOutbound and the sockets' buffers take.
+					count, _ := strconv.Atoi(n)
+					msg := make([]byte, 32<<10)
+					for i := range count {
+						binary.BigEndian.PutUint32(msg, uint32(i))
+						if err := c.WriteMessage(BinaryMessage, msg); err != nil {
+							c.Close(CloseInternalServerErr, err.Error()[:min(len(err.Error()), 100)])
+							return
+						}
+					}
 					return
 				}
 				c.WriteMessage(typ, data)
@@ -275,32 +297,67 @@ func TestPeerCloseEchoed(t *testing.T) {
 }
 
 // TestNeverReads: a client that sends messages and never reads their
-// echoes holds back the server's handler; the server's memory for it
-// stays bounded by the write window and evloop's limits (the client's
-// unread bytes end at its socket buffers), and the connection closes
-// once the client does.
+// echoes holds back the server's handler (its WriteMessage waits on the
+// write window), the loop then parses no more, and once the unparsed
+// input reaches evloop's MaxInbound the server closes the connection
+// (evloop.ErrInboundFull): what the server holds for the peer stays
+// bounded, and the server ends it without the client's help.
 func TestNeverReads(t *testing.T) {
 	closed := make(chan error, 1)
 	addr, _ := echoServer(t, &Upgrader{}, closed)
 	nc, _ := rawDial(t, addr)
 	msg := mframe(true, 0, opBinary, make([]byte, 64<<10), true)
-	// Write until the server stops taking input: its handler waits on
-	// the window, the loop leaves the frames in evloop's buffer up to
-	// MaxInbound (then it closes), and the kernel's buffers fill.
-	nc.SetWriteDeadline(time.Now().Add(2 * time.Second))
-	total := 0
-	for total < 256<<20 {
-		n, err := nc.Write(msg)
-		total += n
-		if err != nil {
-			break
+	go func() {
+		for {
+			if _, err := nc.Write(msg); err != nil {
+				return
+			}
+		}
+	}()
+	err := wait(t, closed)
+	var ce *CloseError
+	if !errors.As(err, &ce) || ce.Code != CloseAbnormalClosure || !errors.Is(err, evloop.ErrInboundFull) {
+		t.Fatalf("server's OnClose: %v, want 1006 with evloop.ErrInboundFull", err)
+	}
+}
+
+// TestFloodSlowReader: a handler that writes far more than evloop's
+// MaxOutbound (here 128 KiB, with a socket send buffer of 16 KiB) to a
+// client slower than it waits in WriteMessage, on the write window,
+// instead of failing with evloop.ErrOutboundFull: every message arrives,
+// in order.
+func TestFloodSlowReader(t *testing.T) {
+	addr, _ := echoServerConfig(t, &Upgrader{}, nil, evloop.Config{Loops: 2, MaxOutbound: 128 << 10, SendBuffer: 16 << 10})
+	nc, br := rawDial(t, addr)
+	const count = 400 // 12.5 MiB
+	nc.Write(mframe(true, 0, opText, []byte("flood "+strconv.Itoa(count)), true))
+	for i := range count {
+		op, p := readFrame(t, br)
+		if op != opBinary || len(p) != 32<<10 || binary.BigEndian.Uint32(p) != uint32(i) {
+			t.Fatalf("message %d: opcode %d, %d bytes %q", i, op, len(p), p[:min(len(p), 100)])
 		}
 	}
-	if total >= 256<<20 {
-		t.Fatalf("the server took %d bytes of messages whose echoes were never read", total)
+}
+
+// TestCloseTimeout: a peer that never answers the server's close frame
+// is cut after CloseTimeout, and OnClose says so.
+func TestCloseTimeout(t *testing.T) {
+	closed := make(chan error, 1)
+	addr, _ := echoServer(t, &Upgrader{CloseTimeout: 50 * time.Millisecond}, closed)
+	nc, br := rawDial(t, addr)
+	nc.Write(mframe(true, 0, opText, []byte("close-4001"), true))
+	if op, _ := readFrame(t, br); op != opClose {
+		t.Fatalf("frame %d, want close", op)
+	}
+	// No answer; the server's end of stream comes after the timeout.
+	if b, err := io.ReadAll(br); err != nil || len(b) > 0 {
+		t.Fatalf("after the close frame: %q, %v", b, err)
 	}
 	nc.Close()
-	wait(t, closed)
+	err := wait(t, closed)
+	if !IsCloseError(err, CloseAbnormalClosure) || !errors.Is(err, ErrCloseTimeout) {
+		t.Fatalf("server's OnClose: %v, want 1006 with ErrCloseTimeout", err)
+	}
 }
 
 // TestIdleHoldsNoGoroutine: idle WebSocket connections hold no
