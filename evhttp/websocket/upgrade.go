@@ -70,8 +70,10 @@ func acceptKey(key string) string {
 // evhttp.Server; the handler may return at once, the connection lives on
 // without it. A request that is not a valid handshake is answered with
 // an error status (400, 403, 405, or 426 for another version) and
-// Upgrade returns an error wrapping ErrBadHandshake; so does a
-// ResponseWriter that is not evhttp's (errors.ErrUnsupported too).
+// Upgrade returns an error wrapping ErrBadHandshake. With a
+// ResponseWriter that is not evhttp's, or one whose response was begun,
+// Upgrade fails with evhttp.SwitchProtocols's error (errors.ErrUnsupported,
+// evhttp.ErrSwitchWritten) and writes nothing.
 func (u *Upgrader) Upgrade(w http.ResponseWriter, r *http.Request, h Handler) (*Conn, error) {
 	u.once.Do(func() {
 		u.pool.max = u.MaxHandlers
