@@ -72,6 +72,8 @@ type Conn struct {
 	subprotocol string
 	set         settings
 	exec        serial
+	untrack     func() // leaves the Upgrader's connections, for Shutdown; nil for a client
+	gone        bool   // untrack has run; guarded by the Upgrader's mu
 
 	// The loop's.
 	r        reader
@@ -291,9 +293,14 @@ func (c *Conn) onClose(_ *evloop.Conn, err error) {
 	if ce == nil {
 		ce = &CloseError{Code: CloseAbnormalClosure, Err: err}
 	}
-	if c.h.OnClose != nil {
-		c.exec.run(func() { c.callback(func() { c.h.OnClose(c, ce) }) })
-	}
+	c.exec.run(func() {
+		if c.h.OnClose != nil {
+			c.callback(func() { c.h.OnClose(c, ce) })
+		}
+		if c.untrack != nil {
+			c.untrack() // after OnClose: Shutdown waits for it too
+		}
+	})
 }
 
 func orClosed(err error) error {

@@ -438,3 +438,28 @@ func TestHandshakeRefused(t *testing.T) {
 		t.Fatalf("subprotocol %q, want the server's preference b", cl.Subprotocol())
 	}
 }
+
+// TestUpgraderShutdown: Shutdown sends 1001 to every connection, returns
+// once they have closed, and refuses upgrades from then on with 503.
+func TestUpgraderShutdown(t *testing.T) {
+	u := &Upgrader{}
+	addr, es := echoServer(t, u, nil)
+	var cls []*client
+	for range 3 {
+		cls = append(cls, dialClient(t, es, "ws://"+addr+"/ws", nil))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	if err := u.Shutdown(ctx); err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+	for _, cl := range cls {
+		if err := wait(t, cl.closed); !IsCloseError(err, CloseGoingAway) {
+			t.Fatalf("client's OnClose: %v, want 1001", err)
+		}
+	}
+	_, resp, err := (&Dialer{}).Dial(ctx, es, "ws://"+addr+"/ws", Handler{})
+	if !errors.Is(err, ErrBadHandshake) || resp == nil || resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("dial after Shutdown: %v, %v; want 503", resp, err)
+	}
+}

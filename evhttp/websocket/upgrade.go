@@ -53,6 +53,10 @@ type Upgrader struct {
 
 	once sync.Once
 	pool pool
+
+	mu      sync.Mutex
+	conns   map[*Conn]struct{} // open connections, for Shutdown
+	closing bool               // Shutdown was called
 }
 
 // keyGUID is the GUID of RFC 6455 section 1.3.
@@ -115,6 +119,11 @@ func (u *Upgrader) Upgrade(w http.ResponseWriter, r *http.Request, h Handler) (*
 		log:          u.ErrorLog,
 	}, &u.pool)
 	c.subprotocol = u.choose(r)
+	if u.shuttingDown() {
+		refuseShutdown(w)
+		return nil, fmt.Errorf("%w: the server is shutting down", ErrBadHandshake)
+	}
+	c.untrack = func() { u.untrack(c) }
 	hd := w.Header()
 	hd.Set("Upgrade", "websocket")
 	hd.Set("Connection", "Upgrade")
@@ -129,6 +138,10 @@ func (u *Upgrader) Upgrade(w http.ResponseWriter, r *http.Request, h Handler) (*
 	})
 	if err != nil {
 		return nil, fmt.Errorf("websocket: upgrade: %w", err)
+	}
+	if !u.track(c) {
+		// Shutdown began since the check above.
+		c.Close(CloseGoingAway, "server shutting down")
 	}
 	return c, nil
 }

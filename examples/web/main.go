@@ -16,8 +16,8 @@
 // -addr takes an address in evloop's form (tcp://127.0.0.1:8080); port 0
 // picks a free port. Once listening, web prints
 // "web: listening on http://127.0.0.1:8080" and serves until SIGINT or
-// SIGTERM, when it shuts down gracefully (the requests running finish) and
-// prints "web: shut down".
+// SIGTERM, when it shuts down gracefully (WebSocket connections are closed
+// with 1001, the requests running finish) and prints "web: shut down".
 package main
 
 import (
@@ -51,8 +51,8 @@ func main() {
 // shutdownTimeout bounds the graceful shutdown.
 const shutdownTimeout = 10 * time.Second
 
-// mux returns the routes of the server.
-func mux() *http.ServeMux {
+// mux returns the routes of the server; ws upgrades the WebSocket ones.
+func mux(ws *websocket.Upgrader) *http.ServeMux {
 	m := http.NewServeMux()
 	m.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -69,7 +69,6 @@ func mux() *http.ServeMux {
 		}
 		io.Copy(w, r.Body)
 	})
-	ws := &websocket.Upgrader{MaxMessageSize: 16 << 20, CheckOrigin: func(*http.Request) bool { return true }}
 	m.HandleFunc("/ws", func(w http.ResponseWriter, r *http.Request) {
 		ws.Upgrade(w, r, websocket.Handler{OnMessage: wsEcho})
 	})
@@ -104,8 +103,9 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
+	ws := &websocket.Upgrader{MaxMessageSize: 16 << 20, CheckOrigin: func(*http.Request) bool { return true }}
 	srv := &evhttp.Server{
-		Handler:           mux(),
+		Handler:           mux(ws),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       *idle,
 		EvloopConfig:      evloop.Config{Loops: *loops, MaxConns: *maxConns},
@@ -126,6 +126,11 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
+	// The WebSocket connections first (1001, going away): they are no
+	// longer the HTTP server's, whose evloop.Server would cut them.
+	if err := ws.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown of the WebSocket connections: %w", err)
+	}
 	if err := srv.Shutdown(sctx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}

@@ -109,7 +109,21 @@ func TestWebSocket(t *testing.T) {
 	case <-ctx.Done():
 		t.Fatal("no close")
 	}
+	// A connection open at shutdown is closed with 1001.
+	if _, _, err = (&websocket.Dialer{}).Dial(ctx, es, "ws"+strings.TrimPrefix(url, "http")+"/ws", websocket.Handler{
+		OnClose: func(c *websocket.Conn, err error) { closed <- err },
+	}); err != nil {
+		t.Fatal(err)
+	}
 	if err := stop(); err != nil {
 		t.Fatal(err)
+	}
+	select {
+	case err := <-closed:
+		if !websocket.IsCloseError(err, websocket.CloseGoingAway) {
+			t.Fatalf("close at shutdown: %v, want 1001", err)
+		}
+	case <-ctx.Done():
+		t.Fatal("no close at shutdown")
 	}
 }
