@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"runtime"
@@ -462,4 +463,77 @@ func TestUpgraderShutdown(t *testing.T) {
 	if !errors.Is(err, ErrBadHandshake) || resp == nil || resp.StatusCode != http.StatusServiceUnavailable {
 		t.Fatalf("dial after Shutdown: %v, %v; want 503", resp, err)
 	}
+}
+
+// TestCallbackPanic: a panic in OnMessage is logged and closes the
+// connection with 1011; the server goes on serving others.
+func TestCallbackPanic(t *testing.T) {
+	es, err := evloop.NewServer(evloop.Config{Loops: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer es.Close()
+	var logged strings.Builder
+	var logMu sync.Mutex
+	u := &Upgrader{ErrorLog: log.New(lockedWriter{&logMu, &logged}, "", 0)}
+	hs := &evhttp.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u.Upgrade(w, r, Handler{OnMessage: func(c *Conn, typ MessageType, data []byte) {
+			if string(data) == "panic" {
+				panic("boom")
+			}
+			c.WriteMessage(typ, data)
+		}})
+	})}
+	defer hs.Close()
+	ln, err := hs.Listen(es, "tcp://127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := "ws://" + ln.Addr().String() + "/"
+	cl := dialClient(t, es, url, nil)
+	cl.WriteMessage(TextMessage, []byte("panic"))
+	if err := wait(t, cl.closed); !IsCloseError(err, CloseInternalServerErr) {
+		t.Fatalf("close after a panic: %v, want 1011", err)
+	}
+	logMu.Lock()
+	if !strings.Contains(logged.String(), "boom") {
+		t.Errorf("log: %q, want the panic", logged.String())
+	}
+	logMu.Unlock()
+	other := dialClient(t, es, url, nil)
+	other.WriteMessage(TextMessage, []byte("still here"))
+	other.expect(t, TextMessage, []byte("still here"))
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+// TestWriteChecks: WriteMessage refuses text that is not UTF-8 and
+// message types other than text and binary, sending nothing; Ping
+// refuses a payload over 125 bytes and Close a bad code.
+func TestWriteChecks(t *testing.T) {
+	addr, es := echoServer(t, &Upgrader{}, nil)
+	cl := dialClient(t, es, "ws://"+addr+"/ws", nil)
+	if err := cl.WriteMessage(TextMessage, []byte("\xff")); !errors.Is(err, ErrInvalidUTF8) {
+		t.Errorf("invalid UTF-8 text: %v", err)
+	}
+	if err := cl.WriteMessage(MessageType(9), nil); !errors.Is(err, errors.ErrUnsupported) {
+		t.Errorf("message type 9: %v", err)
+	}
+	if err := cl.Ping(make([]byte, 126)); err == nil {
+		t.Error("ping of 126 bytes accepted")
+	}
+	if err := cl.Close(1005, ""); err == nil {
+		t.Error("close with 1005 accepted")
+	}
+	cl.WriteMessage(TextMessage, []byte("ok"))
+	cl.expect(t, TextMessage, []byte("ok")) // nothing of the refused ones came first
 }
