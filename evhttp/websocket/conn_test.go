@@ -414,20 +414,22 @@ func settleGoroutines() int {
 func TestHandshakeRefused(t *testing.T) {
 	addr, es := echoServer(t, &Upgrader{Subprotocols: []string{"b", "a"}}, nil)
 	for _, tt := range []struct {
+		minor  int
 		header string
 		status int
 	}{
-		{"Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: short\r\n", 400},
-		{"Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 8\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n", 426},
-		{"Connection: keep-alive\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n", 400},
-		{"Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nOrigin: http://evil.example\r\n", 403},
+		{0, "Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n", 400},
+		{1, "Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: short\r\n", 400},
+		{1, "Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 8\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n", 426},
+		{1, "Connection: keep-alive\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n", 400},
+		{1, "Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nOrigin: http://evil.example\r\n", 403},
 	} {
 		nc, err := net.Dial("tcp", addr)
 		if err != nil {
 			t.Fatal(err)
 		}
 		nc.SetDeadline(time.Now().Add(timeout))
-		fmt.Fprintf(nc, "GET /ws HTTP/1.1\r\nHost: %s\r\n%s\r\n", addr, tt.header)
+		fmt.Fprintf(nc, "GET /ws HTTP/1.%d\r\nHost: %s\r\n%s\r\n", tt.minor, addr, tt.header)
 		resp, err := http.ReadResponse(bufio.NewReader(nc), &http.Request{Method: "GET"})
 		nc.Close()
 		if err != nil || resp.StatusCode != tt.status {

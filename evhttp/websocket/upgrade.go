@@ -93,6 +93,8 @@ func (u *Upgrader) Upgrade(w http.ResponseWriter, r *http.Request, h Handler) (*
 	case r.Method != http.MethodGet:
 		w.Header().Set("Allow", http.MethodGet)
 		return refuse(http.StatusMethodNotAllowed, "method is not GET")
+	case !r.ProtoAtLeast(1, 1):
+		return refuse(http.StatusBadRequest, "HTTP/1.1 or later is needed")
 	case !headerHasToken(r.Header, "Connection", "upgrade"):
 		return refuse(http.StatusBadRequest, "no 'upgrade' token in Connection")
 	case !headerHasToken(r.Header, "Upgrade", "websocket"):
