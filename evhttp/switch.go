@@ -89,6 +89,12 @@ func SwitchProtocols(w http.ResponseWriter, p Protocol) error {
 		hc.proto = &p
 		hc.setTimer(0)
 		hc.s.untrack(hc)
+		// Nothing of HTTP stays with the connection: the parser (its
+		// head buffer) and the request's body and cancel.
+		hc.p, hc.body = nil, nil
+		hc.wmu.Lock()
+		hc.liveCancel, hc.liveBody = nil, nil
+		hc.wmu.Unlock()
 		if p.OnOpen != nil {
 			p.OnOpen(c)
 		}
