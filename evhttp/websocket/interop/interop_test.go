@@ -20,7 +20,7 @@ import (
 const timeout = 20 * time.Second
 
 // server serves an echo at /ws; "close CODE" closes with that code.
-func server(t *testing.T, closed chan<- error) string {
+func server(t testing.TB, closed chan<- error) string {
 	t.Helper()
 	es, err := evloop.NewServer(evloop.Config{Loops: 2})
 	if err != nil {
