@@ -1,9 +1,12 @@
 package evhttp
 
 import (
+	"context"
 	"errors"
 	"io"
+	"net"
 	"net/http"
+	"sync/atomic"
 	"testing"
 
 	"github.com/goafd/afd/evloop"
@@ -78,5 +81,42 @@ func TestSwitchProtocolsRefused(t *testing.T) {
 	resp, _ := readResp(t, br, "GET")
 	if resp.StatusCode != http.StatusTeapot {
 		t.Fatalf("status %d, want 418", resp.StatusCode)
+	}
+}
+
+// TestSwitchProtocolsClientGone: clients that send an upgrade request and
+// reset the connection at once; every handler's SwitchProtocols returns
+// (with an error, or with the connection, whose OnClose follows) instead
+// of waiting forever for a switch that the closing connection dropped.
+func TestSwitchProtocolsClientGone(t *testing.T) {
+	const n = 200
+	var entered atomic.Int64
+	returned := make(chan error, n)
+	s := &Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		entered.Add(1)
+		returned <- SwitchProtocols(w, Protocol{})
+	})}
+	addr := serve(t, s)
+	for range n {
+		nc, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.WriteString(nc, "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: x\r\nConnection: Upgrade\r\n\r\n")
+		nc.(*net.TCPConn).SetLinger(0)
+		nc.Close()
+	}
+	// Once the server has no connection left, no handler starts.
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	if err := s.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for got := int64(0); got < entered.Load(); got++ {
+		select {
+		case <-returned:
+		case <-ctx.Done():
+			t.Fatalf("%d of %d handlers still in SwitchProtocols", entered.Load()-got, entered.Load())
+		}
 	}
 }
