@@ -78,8 +78,16 @@ func SwitchProtocols(w http.ResponseWriter, p Protocol) error {
 	if err := hc.send([]byte(b.String())); err != nil {
 		return err
 	}
+	// The switch runs on the loop; a connection that closes before it
+	// drops it, and its OnClose answers instead (see onClose).
 	done := make(chan error, 1)
+	hc.wmu.Lock()
+	hc.switching = done
+	hc.wmu.Unlock()
 	err := hc.c.Run(func(c *evloop.Conn) {
+		hc.wmu.Lock()
+		hc.switching = nil
+		hc.wmu.Unlock()
 		if hc.state != connWait {
 			// The connection is closing (or the body was cut short).
 			done <- fmt.Errorf("evhttp: switch protocols: %w", net.ErrClosed)
@@ -107,4 +115,16 @@ func SwitchProtocols(w http.ResponseWriter, p Protocol) error {
 		return fmt.Errorf("evhttp: switch protocols: %w", err)
 	}
 	return <-done
+}
+
+// dropSwitch answers a SwitchProtocols whose switch the closing
+// connection dropped, from its OnClose.
+func (hc *hconn) dropSwitch(err error) {
+	hc.wmu.Lock()
+	done := hc.switching
+	hc.switching = nil
+	hc.wmu.Unlock()
+	if done != nil {
+		done <- fmt.Errorf("evhttp: switch protocols: %w", err)
+	}
 }
