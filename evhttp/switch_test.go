@@ -120,3 +120,41 @@ func TestSwitchProtocolsClientGone(t *testing.T) {
 		}
 	}
 }
+
+// TestHijackClientGone: as TestSwitchProtocolsClientGone, for Hijack,
+// whose Detach runs on the loop the same way.
+func TestHijackClientGone(t *testing.T) {
+	const n = 200
+	var entered atomic.Int64
+	returned := make(chan error, n)
+	s := &Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		entered.Add(1)
+		nc, _, err := w.(http.Hijacker).Hijack()
+		if err == nil {
+			nc.Close()
+		}
+		returned <- err
+	})}
+	addr := serve(t, s)
+	for range n {
+		nc, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.WriteString(nc, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+		nc.(*net.TCPConn).SetLinger(0)
+		nc.Close()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	if err := s.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for got := int64(0); got < entered.Load(); got++ {
+		select {
+		case <-returned:
+		case <-ctx.Done():
+			t.Fatalf("%d of %d handlers still in Hijack", entered.Load()-got, entered.Load())
+		}
+	}
+}
