@@ -58,7 +58,7 @@ type hconn struct {
 	werr       error              // the connection failed or closed: writes fail with it
 	liveCancel context.CancelFunc // of the running request, for abort
 	liveBody   *body              // of the running request, for abort
-	switching  chan error         // a SwitchProtocols waits on it for its switch, see switch.go
+	onDrop     func(error)        // answers a handler waiting for a function of Run, see setOnDrop
 }
 
 // abort fails the running request from any goroutine: its writes and body
@@ -135,7 +135,7 @@ func (s *Server) onClose(c *evloop.Conn, err error) {
 	// The client is gone: the handler's writes and body reads fail, and
 	// its Request.Context is done.
 	hc.abort(fmt.Errorf("evhttp: connection closed: %w", err))
-	hc.dropSwitch(err)
+	hc.dropped(err)
 	s.untrack(hc)
 }
 

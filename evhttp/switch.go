@@ -81,13 +81,9 @@ func SwitchProtocols(w http.ResponseWriter, p Protocol) error {
 	// The switch runs on the loop; a connection that closes before it
 	// drops it, and its OnClose answers instead (see onClose).
 	done := make(chan error, 1)
-	hc.wmu.Lock()
-	hc.switching = done
-	hc.wmu.Unlock()
+	hc.setOnDrop(func(err error) { done <- fmt.Errorf("evhttp: switch protocols: %w", err) })
 	err := hc.c.Run(func(c *evloop.Conn) {
-		hc.wmu.Lock()
-		hc.switching = nil
-		hc.wmu.Unlock()
+		hc.setOnDrop(nil)
 		if hc.state != connWait {
 			// The connection is closing (or the body was cut short).
 			done <- fmt.Errorf("evhttp: switch protocols: %w", net.ErrClosed)
@@ -117,14 +113,24 @@ func SwitchProtocols(w http.ResponseWriter, p Protocol) error {
 	return <-done
 }
 
-// dropSwitch answers a SwitchProtocols whose switch the closing
-// connection dropped, from its OnClose.
-func (hc *hconn) dropSwitch(err error) {
+// setOnDrop sets the function that the connection's OnClose calls, for
+// a handler's goroutine that waits for a function of Run (the switch of
+// SwitchProtocols, the Detach of Hijack): a connection that closes before
+// such a function runs drops it, and the handler would wait forever.
+// The function of Run clears it first thing.
+func (hc *hconn) setOnDrop(f func(error)) {
 	hc.wmu.Lock()
-	done := hc.switching
-	hc.switching = nil
+	hc.onDrop = f
 	hc.wmu.Unlock()
-	if done != nil {
-		done <- fmt.Errorf("evhttp: switch protocols: %w", err)
+}
+
+// dropped calls the onDrop function, if any, from OnClose.
+func (hc *hconn) dropped(err error) {
+	hc.wmu.Lock()
+	f := hc.onDrop
+	hc.onDrop = nil
+	hc.wmu.Unlock()
+	if f != nil {
+		f(err)
 	}
 }
