@@ -57,6 +57,13 @@
 // Close sends a close frame and waits for the peer's (CloseTimeout); the
 // server then closes the TCP connection first, as RFC 6455 section
 // 7.1.1 asks. OnClose says how the connection ended, as a *CloseError.
+// An upgraded connection is no longer the evhttp.Server's (its Shutdown
+// leaves it, as net/http's leaves a hijacked one): Upgrader.Shutdown
+// closes the Upgrader's connections with 1001 (going away) and waits for
+// them; call it before the evhttp.Server's Shutdown.
+//
+// wss:// is served by the same code behind evloop's ListenTLS: the
+// evhttp.Server's EvloopHandler on a TLS listener.
 //
 // # Client
 //
