@@ -108,8 +108,8 @@ func (c *Conn) RemoteAddr() netip.AddrPort { return c.c.RemoteAddr() }
 func (c *Conn) LocalAddr() netip.AddrPort { return c.c.LocalAddr() }
 
 // EvloopConn returns the evloop connection under c, for its calls that
-// are safe from any goroutine (Run, AsyncWrite must not be used: it
-// would cut into the frames).
+// are safe from any goroutine, such as Run and the addresses. Writing to
+// it (AsyncWrite) would cut into the frames: write with WriteMessage.
 func (c *Conn) EvloopConn() *evloop.Conn { return c.c }
 
 // onTraffic parses the input on the loop, until a message goes to
