@@ -50,7 +50,7 @@ TEST_STEPS := vet test-native test-windows test-stress test-clients test-bench f
 
 # The benchmark module (bench/, separate so that the library depends on
 # golang.org/x/sys alone) is vetted and tested with the library.
-MODULES := . bench
+MODULES := . bench evhttp/websocket/interop
 
 .PHONY: help setup demo test $(TEST_STEPS) bench clean
 
@@ -115,6 +115,8 @@ ifeq ($(HOST),windows)
 else
 	@echo "==> go test -race ($(HOST_PLATFORM))"
 	cd "$(ROOT)" && $(GO) test -race -count=1 -timeout $(TIMEOUT) $(GOTESTFLAGS) ./...
+	@echo "==> go test -race ($(HOST_PLATFORM)): evhttp/websocket/interop (gorilla/websocket, coder/websocket)"
+	cd "$(ROOT)/evhttp/websocket/interop" && $(GO) test -race -count=1 -timeout $(TIMEOUT) $(GOTESTFLAGS) ./...
 endif
 
 test-windows:
@@ -123,6 +125,8 @@ ifeq ($(HOST),linux)
 	cd "$(ROOT)" && bash scripts/test-exec.sh
 	@echo "==> go test windows/amd64 under Wine (checkptr)"
 	cd "$(ROOT)" && $(WINE_ENV) $(GO) test -count=1 -timeout $(TIMEOUT) -gcflags=all=-d=checkptr $(GOTESTFLAGS) ./...
+	@echo "==> go test windows/amd64 under Wine (checkptr): evhttp/websocket/interop"
+	cd "$(ROOT)/evhttp/websocket/interop" && $(WINE_ENV) $(GO) test -count=1 -timeout $(TIMEOUT) -gcflags=all=-d=checkptr $(GOTESTFLAGS) ./...
 	@echo "==> go test windows/amd64 under Wine (checkptr): ./poll again, with DeleteBeforeClose"
 	cd "$(ROOT)" && POLL_TEST_DELETE_BEFORE_CLOSE=1 $(WINE_ENV) $(GO) test -count=1 -timeout $(TIMEOUT) -gcflags=all=-d=checkptr $(GOTESTFLAGS) ./poll
 else ifeq ($(HOST),windows)
@@ -144,13 +148,15 @@ ifeq ($(HOST),linux)
 endif
 
 # The example servers, built natively and as Windows binaries (under Wine),
-# driven by real clients: curl and wrk, redis-cli and redis-benchmark, and
+# driven by real clients: curl and wrk, redis-cli and redis-benchmark, the
+# Node.js ws package against examples/web's WebSocket echo, and
 # for examples/echo a client of Go's standard library (examples/echo/client);
 # then the three with -tls, driven by openssl s_client, curl and redis-cli.
 test-clients:
 	@echo "==> example servers with real clients"
 	cd "$(ROOT)" && bash scripts/real-clients-http.sh
 	cd "$(ROOT)" && bash scripts/real-clients-web.sh
+	cd "$(ROOT)" && bash scripts/real-clients-ws.sh
 	cd "$(ROOT)" && bash scripts/real-clients-redis.sh
 	cd "$(ROOT)" && bash scripts/real-clients-echo.sh
 	cd "$(ROOT)" && bash scripts/real-clients-tls.sh

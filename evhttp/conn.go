@@ -18,12 +18,13 @@ import (
 type connState uint8
 
 const (
-	connIdle    connState = iota // between requests, nothing gathered: no buffer held
-	connHead                     // a request's head is arriving
-	connBody                     // a handler runs; its body streams to it
-	connWait                     // a handler runs; its body is complete and further input waits
-	connDrain                    // the handler is done; the rest of its body is read and dropped
-	connClosing                  // closing: input is dropped
+	connIdle     connState = iota // between requests, nothing gathered: no buffer held
+	connHead                      // a request's head is arriving
+	connBody                      // a handler runs; its body streams to it
+	connWait                      // a handler runs; its body is complete and further input waits
+	connDrain                     // the handler is done; the rest of its body is read and dropped
+	connClosing                   // closing: input is dropped
+	connSwitched                  // SwitchProtocols gave the connection to a Protocol
 )
 
 // The errors of ReadTimeout and WriteTimeout: they match
@@ -57,6 +58,7 @@ type hconn struct {
 	done    bool // the running handler has returned (loop's view)
 	cancel  context.CancelFunc
 
+	proto   *Protocol   // after SwitchProtocols
 	expect  bool        // the running request expects 100-continue
 	sent100 atomic.Bool // 100 Continue was sent (or the response begun)
 
@@ -68,6 +70,7 @@ type hconn struct {
 	werr       error              // the connection failed or closed: writes fail with it
 	liveCancel context.CancelFunc // of the running request, for abort
 	liveBody   *body              // of the running request, for abort
+	onDrop     func(error)        // answers a handler waiting for a function of Run, see setOnDrop
 }
 
 // abort fails the running request from any goroutine: its writes and body
@@ -102,6 +105,12 @@ func (s *Server) onOpen(c *evloop.Conn) {
 
 func (s *Server) onTraffic(c *evloop.Conn) {
 	if hc, ok := c.Context().(*hconn); ok {
+		if hc.state == connSwitched {
+			if hc.proto.OnTraffic != nil {
+				hc.proto.OnTraffic(c)
+			}
+			return
+		}
 		hc.onTraffic()
 	}
 }
@@ -123,6 +132,12 @@ func (s *Server) onClose(c *evloop.Conn, err error) {
 	if !ok {
 		return
 	}
+	if hc.state == connSwitched {
+		if hc.proto.OnClose != nil {
+			hc.proto.OnClose(c, err)
+		}
+		return
+	}
 	hc.state = connClosing
 	if err == nil {
 		err = net.ErrClosed
@@ -130,6 +145,7 @@ func (s *Server) onClose(c *evloop.Conn, err error) {
 	// The client is gone: the handler's writes and body reads fail, and
 	// its Request.Context is done.
 	hc.abort(fmt.Errorf("evhttp: connection closed: %w", err))
+	hc.dropped(err)
 	s.untrack(hc)
 }
 

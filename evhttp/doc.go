@@ -84,6 +84,11 @@
 // with errors.ErrUnsupported for connections accepted by evloop. A
 // handler must have read the request body to its end before it hijacks.
 //
+// SwitchProtocols is the way that works everywhere: it answers 101
+// Switching Protocols and hands the connection to a Protocol, whose
+// callbacks the loop runs as it ran the parser's, with no goroutine and
+// no Detach. Package evhttp/websocket is built on it.
+//
 // # Backpressure
 //
 // A connection holds a bounded part of what its client sends, however

@@ -315,7 +315,9 @@ func (w *response) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		err error
 	}
 	ch := make(chan result, 1)
+	hc.setOnDrop(func(err error) { ch <- result{nil, err} })
 	try := func(c *evloop.Conn) {
+		hc.setOnDrop(nil)
 		nc, err := c.Detach()
 		if err == nil {
 			hc.state = connClosing

@@ -7,7 +7,9 @@
 # port (port 0: the address it prints), checks with curl the body of /,
 # keep-alive (two URLs on one command line share the connection), a chunked
 # upload to /echo (-T - with Transfer-Encoding: chunked) echoed whole,
-# Expect: 100-continue, HTTP/1.0 (answered, then closed) and a 404; runs
+# Expect: 100-continue, HTTP/1.0 (answered, then closed), a 404, and a 400
+# for /ws without a WebSocket handshake (scripts/real-clients-ws.sh drives
+# /ws); runs
 # wrk, ab -k and h2load --h1 against / and checks that each made requests
 # with no failure; and stops the server as scripts/real-clients-http.sh
 # does (SIGTERM natively, "web: shut down"; a kill under Wine).
@@ -18,7 +20,7 @@
 # scripts/setup.sh in $AFD_CACHE (default ~/.cache/goafd).
 set -euo pipefail
 
-name=web usage_lines=2,18
+name=web usage_lines=2,20
 # shellcheck source=lib/realclients.sh
 . "$(dirname "$0")/lib/realclients.sh"
 for c in curl wrk ab h2load; do
@@ -61,7 +63,9 @@ check_curl() {
 	grep -qi '< Connection: close' "$work/client" || fail "HTTP/1.0: no Connection: close"
 
 	code=$(curl -s --max-time 10 -o /dev/null -w '%{http_code}' "http://$tcp/ws") || true
-	[ "$code" = 404 ] || fail "/ws answered $code, want 404"
+	[ "$code" = 400 ] || fail "/ws without a WebSocket handshake answered $code, want 400"
+	code=$(curl -s --max-time 10 -o /dev/null -w '%{http_code}' "http://$tcp/nothing") || true
+	[ "$code" = 404 ] || fail "/nothing answered $code, want 404"
 }
 
 check_load() {

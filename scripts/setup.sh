@@ -8,14 +8,18 @@
 #      scripts/real-clients-redis.sh, curl and wrk for
 #      scripts/real-clients-http.sh, apache2-utils (ab) and
 #      nghttp2-client (h2load) for scripts/real-clients-web.sh, openssl for
-#      scripts/real-clients-tls.sh, plus any extra ones: see below),
+#      scripts/real-clients-tls.sh, nodejs and npm for
+#      scripts/real-clients-ws.sh, plus any extra ones: see below),
 #   2. creates a Wine prefix in $AFD_CACHE/wine (wineboot -i, once),
 #   3. builds scripts/wine/bcryptprimitives.{c,def} into a DLL and installs it
 #      into the prefix's system32 (Go 1.26 binaries need ProcessPrng, which
 #      Wine 8.0 lacks),
 #   4. installs the go_windows_amd64_exec wrapper into $AFD_CACHE/bin; put
 #      that folder on PATH and `GOOS=windows GOARCH=amd64 go test` runs the
-#      test binaries under Wine.
+#      test binaries under Wine,
+#   5. installs the Node.js ws package of scripts/real-clients-ws.sh into
+#      $AFD_CACHE/node, at the version of scripts/node/package-lock.json
+#      (npm ci), when it is missing or the lock file changed.
 # On other systems (Windows, macOS: tests run natively) it does nothing.
 #
 # Usage: scripts/setup.sh [EXTRA_DEBIAN_PACKAGE...]
@@ -45,7 +49,7 @@ READY=$WINEPREFIX/.goafd-ready
 SHIM_SRC=$ROOT/scripts/wine
 SYS32=$WINEPREFIX/drive_c/windows/system32
 
-DEFAULT_PACKAGES="wine64 wine gcc-mingw-w64-x86-64 gcc libc6-dev redis-tools curl wrk apache2-utils nghttp2-client openssl"
+DEFAULT_PACKAGES="wine64 wine gcc-mingw-w64-x86-64 gcc libc6-dev redis-tools curl wrk apache2-utils nghttp2-client openssl nodejs npm"
 read -r -a PACKAGES <<<"${AFD_APT_PACKAGES:-$DEFAULT_PACKAGES} ${AFD_EXTRA_PACKAGES:-}"
 PACKAGES+=("$@")
 
@@ -70,7 +74,13 @@ if command -v dpkg-query >/dev/null 2>&1; then
 		status=$(dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null || true)
 		case "$status" in
 		ii*) ;;
-		*) missing+=("$p") ;;
+		*)
+			# A nodejs package that brings its own npm (NodeSource's)
+			# conflicts with Debian's npm package: npm is missing only
+			# if its command is.
+			[ "$p" = npm ] && command -v npm >/dev/null 2>&1 && continue
+			missing+=("$p")
+			;;
 		esac
 	done
 else
@@ -142,4 +152,15 @@ if ! cmp -s "$wrapper" "$BIN/go_windows_amd64_exec"; then
 	cp -f "$wrapper" "$BIN/go_windows_amd64_exec.tmp"
 	chmod 755 "$BIN/go_windows_amd64_exec.tmp"
 	mv -f "$BIN/go_windows_amd64_exec.tmp" "$BIN/go_windows_amd64_exec"
+fi
+
+# --- 5. the Node.js ws package ----------------------------------------------
+node_dir=$CACHE/node
+if [ ! -f "$node_dir/node_modules/ws/package.json" ] ||
+	! cmp -s "$ROOT/scripts/node/package-lock.json" "$node_dir/package-lock.json"; then
+	echo "setup: installing the Node.js ws package into $node_dir"
+	mkdir -p "$node_dir"
+	cp -f "$ROOT/scripts/node/package.json" "$ROOT/scripts/node/package-lock.json" "$node_dir/"
+	(cd "$node_dir" && npm ci --ignore-scripts --no-audit --no-fund </dev/null >>"$LOG" 2>&1) ||
+		fail "npm ci in $node_dir failed (see $LOG)"
 fi

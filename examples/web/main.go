@@ -3,6 +3,9 @@
 //
 //	/      "Hello, World!"
 //	/echo  the request's body, streamed back as it comes
+//	/ws    a WebSocket echo (package evhttp/websocket): every message comes
+//	       back as it was sent (text or binary, up to 16 MiB); the text
+//	       message "close CODE REASON" has the server close with that code
 //
 // Any other path is answered 404 by the ServeMux.
 //
@@ -13,8 +16,8 @@
 // -addr takes an address in evloop's form (tcp://127.0.0.1:8080); port 0
 // picks a free port. Once listening, web prints
 // "web: listening on http://127.0.0.1:8080" and serves until SIGINT or
-// SIGTERM, when it shuts down gracefully (the requests running finish) and
-// prints "web: shut down".
+// SIGTERM, when it shuts down gracefully (WebSocket connections are closed
+// with 1001, the requests running finish) and prints "web: shut down".
 package main
 
 import (
@@ -26,10 +29,13 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/goafd/afd/evhttp"
+	"github.com/goafd/afd/evhttp/websocket"
 	"github.com/goafd/afd/evloop"
 )
 
@@ -45,8 +51,8 @@ func main() {
 // shutdownTimeout bounds the graceful shutdown.
 const shutdownTimeout = 10 * time.Second
 
-// mux returns the routes of the server.
-func mux() *http.ServeMux {
+// mux returns the routes of the server; ws upgrades the WebSocket ones.
+func mux(ws *websocket.Upgrader) *http.ServeMux {
 	m := http.NewServeMux()
 	m.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -63,7 +69,23 @@ func mux() *http.ServeMux {
 		}
 		io.Copy(w, r.Body)
 	})
+	m.HandleFunc("/ws", func(w http.ResponseWriter, r *http.Request) {
+		ws.Upgrade(w, r, websocket.Handler{OnMessage: wsEcho})
+	})
 	return m
+}
+
+// wsEcho sends a message back, or closes on "close CODE REASON".
+func wsEcho(c *websocket.Conn, typ websocket.MessageType, data []byte) {
+	if typ == websocket.TextMessage {
+		if rest, ok := strings.CutPrefix(string(data), "close "); ok {
+			codeText, reason, _ := strings.Cut(rest, " ")
+			if code, err := strconv.Atoi(codeText); err == nil && c.Close(code, reason) == nil {
+				return
+			}
+		}
+	}
+	c.WriteMessage(typ, data)
 }
 
 // run serves until ctx is done, printing its address to out.
@@ -81,8 +103,9 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
+	ws := &websocket.Upgrader{MaxMessageSize: 16 << 20, CheckOrigin: func(*http.Request) bool { return true }}
 	srv := &evhttp.Server{
-		Handler:           mux(),
+		Handler:           mux(ws),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       *idle,
 		EvloopConfig:      evloop.Config{Loops: *loops, MaxConns: *maxConns},
@@ -103,6 +126,11 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
+	// The WebSocket connections first (1001, going away): they are no
+	// longer the HTTP server's, whose evloop.Server would cut them.
+	if err := ws.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown of the WebSocket connections: %w", err)
+	}
 	if err := srv.Shutdown(sctx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}

@@ -2,12 +2,15 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
 
+	"github.com/goafd/afd/evhttp/websocket"
+	"github.com/goafd/afd/evloop"
 	"github.com/goafd/afd/examples/internal/servertest"
 )
 
@@ -39,8 +42,11 @@ func TestRoutes(t *testing.T) {
 	if code, body := get("/"); code != 200 || body != "Hello, World!" {
 		t.Fatalf("/: %d %q", code, body)
 	}
-	if code, _ := get("/ws"); code != 404 {
-		t.Fatalf("/ws: %d, want 404", code)
+	if code, _ := get("/nothing"); code != 404 {
+		t.Fatalf("/nothing: %d, want 404", code)
+	}
+	if code, _ := get("/ws"); code != 400 {
+		t.Fatalf("/ws without a WebSocket handshake: %d, want 400", code)
 	}
 	data := make([]byte, 200<<10)
 	rand.Read(data)
@@ -57,5 +63,67 @@ func TestRoutes(t *testing.T) {
 	}
 	if err := stop(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestWebSocket: /ws echoes text and binary messages and closes with the
+// code a "close CODE REASON" message asks for.
+func TestWebSocket(t *testing.T) {
+	url, stop := start(t)
+	es, err := evloop.NewServer(evloop.Config{Loops: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer es.Close()
+	msgs := make(chan string, 10)
+	closed := make(chan error, 1)
+	ctx, cancel := context.WithTimeout(context.Background(), servertest.Timeout)
+	defer cancel()
+	c, _, err := (&websocket.Dialer{}).Dial(ctx, es, "ws"+strings.TrimPrefix(url, "http")+"/ws", websocket.Handler{
+		OnMessage: func(c *websocket.Conn, typ websocket.MessageType, data []byte) {
+			msgs <- typ.String() + ":" + string(data)
+		},
+		OnClose: func(c *websocket.Conn, err error) { closed <- err },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.WriteMessage(websocket.TextMessage, []byte("héllo"))
+	c.WriteMessage(websocket.BinaryMessage, []byte{0, 1, 2})
+	for _, want := range []string{"text:héllo", "binary:\x00\x01\x02"} {
+		select {
+		case m := <-msgs:
+			if m != want {
+				t.Fatalf("echo %q, want %q", m, want)
+			}
+		case <-ctx.Done():
+			t.Fatal("no echo")
+		}
+	}
+	c.WriteMessage(websocket.TextMessage, []byte("close 4002 bye"))
+	select {
+	case err := <-closed:
+		if !websocket.IsCloseError(err, 4002) {
+			t.Fatalf("close: %v, want 4002", err)
+		}
+	case <-ctx.Done():
+		t.Fatal("no close")
+	}
+	// A connection open at shutdown is closed with 1001.
+	if _, _, err = (&websocket.Dialer{}).Dial(ctx, es, "ws"+strings.TrimPrefix(url, "http")+"/ws", websocket.Handler{
+		OnClose: func(c *websocket.Conn, err error) { closed <- err },
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-closed:
+		if !websocket.IsCloseError(err, websocket.CloseGoingAway) {
+			t.Fatalf("close at shutdown: %v, want 1001", err)
+		}
+	case <-ctx.Done():
+		t.Fatal("no close at shutdown")
 	}
 }
