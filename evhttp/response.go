@@ -322,6 +322,7 @@ func (w *response) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		if err == nil {
 			hc.state = connClosing
 			hc.setTimer(0)
+			hc.stopWriteTimer()
 			hc.s.untrack(hc)
 		}
 		ch <- result{nc, err}

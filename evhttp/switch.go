@@ -92,6 +92,10 @@ func SwitchProtocols(w http.ResponseWriter, p Protocol) error {
 		hc.state = connSwitched
 		hc.proto = &p
 		hc.setTimer(0)
+		hc.stopWriteTimer()
+		// Paused if the client sent more behind its request while the
+		// handler ran (onTraffic in connWait): the protocol reads.
+		c.ResumeRead()
 		hc.s.untrack(hc)
 		// Nothing of HTTP stays with the connection: the parser (its
 		// head buffer) and the request's body and cancel.
