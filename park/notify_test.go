@@ -158,6 +158,9 @@ func TestReparkFromCallback(t *testing.T) {
 	if n := w.Parked(); n != 1 {
 		t.Fatalf("Parked = %d after the last round, want 1", n)
 	}
+	if !w.Stop(s) {
+		t.Fatal("Stop after the last round: not parked")
+	}
 }
 
 // Bad input, a closed connection, a connection parked twice and a
