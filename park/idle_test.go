@@ -12,9 +12,10 @@ import (
 )
 
 // A thousand idle connections parked cost no goroutine: each is called
-// back once for its own data, which Read then returns.
+// back once for its own data, which Read then returns. (A thousand under
+// Wine too: about four seconds there.)
 func TestManyIdle(t *testing.T) {
-	n := scaled(1000)
+	n := 1000
 	w := newWatcher(t)
 	ln := listener(t)
 	clients := make([]*net.TCPConn, n)
