@@ -212,8 +212,12 @@ func (w *Watcher) unpark(e *entry) bool {
 
 // unregister deletes the registration of e, whose socket is fd, from the
 // Poller and forgets e. The caller holds w.mu and a reference to the
-// socket. The Delete cannot fail: the socket is open and registered, and
-// the Poller is not closed (Close takes every entry first).
+// socket. The Delete has no reason to fail: the socket is open and
+// registered, and the Poller is not closed (Close takes every entry
+// first, under w.mu). Should it fail all the same, the registration,
+// one-shot, reports at most once more, under a key that finds no entry;
+// fire passes the error to the callback, Stop and unpark, which have no
+// one to tell, drop it.
 func (w *Watcher) unregister(e *entry, fd uintptr) error {
 	w.remove(e)
 	return w.p.Delete(fd)
