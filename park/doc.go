@@ -45,11 +45,11 @@
 //
 // Do not park a connection while a Read of it is in progress, nor read
 // it while it is parked: park it when the reader is done with it, and
-// read once the callback has run. (On Windows a Read in progress is an
-// overlapped receive that takes arriving data into its buffer, so the
-// data would not be seen as readiness; and everywhere a concurrent Read
-// may consume what the callback announces.) Writing to a parked
-// connection is fine.
+// read once the callback has run. A Read in progress takes the data
+// that arrives (on Windows it is an overlapped receive, which the data
+// fills without the socket ever being readable), and the callback is
+// then not called for it: a parked connection with a blocked reader
+// stays parked. Writing to a parked connection is fine.
 //
 // # Closing a parked connection
 //
