@@ -81,8 +81,11 @@
 //
 // Under Wine 8.0, closing a connection of Go's net while it is parked can
 // abort the wine server (an assertion in set_fd_events), which hangs every
-// process of its prefix: the tests of that case are skipped there. Stop
-// before closing avoids it. Go's net cannot make UDP sockets under Wine
+// process of its prefix: the tests of that case are skipped there. It
+// takes a socket of Go's net (dialled or accepted) closed while an AFD
+// poll of a poll.Poller names it, a few to a few tens of times; sockets
+// made with Winsock directly, even associated with a completion port,
+// do not trigger it. Stop before closing avoids it. Go's net cannot make UDP sockets under Wine
 // 8.0 at all (SIO_UDP_NETRESET is not implemented).
 //
 // # Errors

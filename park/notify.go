@@ -144,7 +144,7 @@ func (w *Watcher) park(conn net.Conn, fn func(error)) (*entry, error) {
 	var perr error
 	// Inside Control the handle is conn's socket's: Go's net cannot
 	// close it until Control returns, so no other socket can have taken
-	// its value (golang/go#15735 would need the same).
+	// its value.
 	cerr := rc.Control(func(fd uintptr) {
 		e, stale, perr = w.register(fd, conn, rc, fn)
 	})
