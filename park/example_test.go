@@ -104,3 +104,67 @@ func ExampleWatcher_WaitReadable() {
 	// one
 	// two
 }
+
+// A server with a goroutine per connection while the connection is busy,
+// and none while it is idle: once a request is answered, the goroutine
+// parks the connection and ends, with its buffer; the callback starts a
+// new one when the next request comes.
+func ExampleWatcher_Notify() {
+	w, err := park.New()
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer w.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer ln.Close()
+
+	var serve func(conn net.Conn)
+	serve = func(conn net.Conn) {
+		buf := make([]byte, 4096) // a pool, in a real server
+		n, err := conn.Read(buf)
+		if err != nil {
+			conn.Close()
+			return
+		}
+		conn.Write(buf[:n])
+		// Idle until the next request: no goroutine, no buffer.
+		err = w.Notify(conn, func(err error) {
+			if err != nil {
+				conn.Close()
+				return
+			}
+			go serve(conn)
+		})
+		if err != nil {
+			conn.Close()
+		}
+	}
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go serve(conn)
+		}
+	}()
+
+	client, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer client.Close()
+	reply := make([]byte, 64)
+	for _, msg := range []string{"one", "two", "three"} {
+		client.Write([]byte(msg))
+		n, _ := client.Read(reply)
+		fmt.Printf("%s\n", reply[:n])
+	}
+	// Output:
+	// one
+	// two
+	// three
+}
