@@ -2,7 +2,11 @@
 // package under bench/servers that speaks the protocol of package harness.
 package contenders
 
-import "slices"
+import (
+	"slices"
+
+	"github.com/goafd/afd/bench/internal/harness"
+)
 
 // A Contender is one benchmark server.
 type Contender struct {
@@ -14,8 +18,17 @@ type Contender struct {
 	// GOOS lists the systems it runs on. Built for another, it exits with
 	// status 2 (harness.ExitUnsupported).
 	GOOS []string
+	// Offers lists what it serves beyond plaintext echo and sink: TLS
+	// (-tls) and HTTP (-mode http), on every system in GOOS. Asked for
+	// another, its server exits with status 2.
+	Offers []harness.Feature
 	// Description says in one line what it is.
 	Description string
+}
+
+// Serves reports whether c offers f.
+func (c Contender) Serves(f harness.Feature) bool {
+	return slices.Contains(c.Offers, f)
 }
 
 // RunsOn reports whether c runs on goos.
@@ -29,13 +42,15 @@ var all = []Contender{
 		Name:        "evloop",
 		Package:     "./servers/evloop",
 		GOOS:        []string{"linux", "windows"},
-		Description: "evloop (this project): event loops on poll, epoll on Linux (GOMAXPROCS loops), AFD on Windows (4 loops per P)",
+		Offers:      []harness.Feature{harness.TLS, harness.HTTPServer},
+		Description: "evloop (this project): event loops on poll, epoll on Linux (GOMAXPROCS loops), AFD on Windows (4 loops per P); TLS: ListenTLS (crypto/tls, handshakes on a pool, records on the loops); HTTP: evhttp",
 	},
 	{
 		Name:        "gonet",
 		Package:     "./servers/gonet",
 		GOOS:        []string{"linux", "windows"},
-		Description: "Go net: a goroutine per connection with a 16 KiB buffer (IOCP on Windows, epoll on Linux)",
+		Offers:      []harness.Feature{harness.TLS, harness.HTTPServer},
+		Description: "Go net: a goroutine per connection with a 16 KiB buffer (IOCP on Windows, epoll on Linux); TLS: crypto/tls's listener; HTTP: net/http",
 	},
 	{
 		Name:        "gnet",
@@ -47,7 +62,8 @@ var all = []Contender{
 		Name:        "nbio",
 		Package:     "./servers/nbio",
 		GOOS:        []string{"linux"},
-		Description: "nbio: event loops on epoll",
+		Offers:      []harness.Feature{harness.TLS, harness.HTTPServer},
+		Description: "nbio: event loops on epoll; TLS: its extension/tls (llib's fork of crypto/tls, handshakes on the pollers); HTTP: nbhttp",
 	},
 	{
 		Name:        "wsapoll",

@@ -2,8 +2,11 @@
 // an echo server: nbio.NewEngine on TCP with GOMAXPROCS pollers (or -loops
 // of them) on epoll, and an OnData that writes back what it is handed
 // (nbio copies what the socket does not take at once, so the handler
-// passes its read buffer without a copy of its own). The protocol is
-// package harness's.
+// passes its read buffer without a copy of its own). With -tls the
+// handlers are wrapped by nbio's extension/tls (its fork of crypto/tls,
+// llib's, fed on the pollers: the handshake runs there too); with -mode
+// http nbhttp serves harness.HTTPHandler. The protocol is package
+// harness's.
 package main
 
 import (
@@ -22,7 +25,7 @@ import (
 func main() {
 	// nbio logs to stdout, the harness's protocol channel.
 	logging.Output = os.Stderr
-	harness.Main(serve)
+	harness.Main(serve, harness.TLS, harness.HTTPServer)
 }
 
 func serve(cfg harness.Config) (*harness.Server, error) {
@@ -30,15 +33,26 @@ func serve(cfg harness.Config) (*harness.Server, error) {
 	if loops == 0 {
 		loops = runtime.GOMAXPROCS(0)
 	}
+	if cfg.Mode == harness.HTTP {
+		return serveHTTP(cfg.Addr, loops)
+	}
 	eng := nbio.NewEngine(nbio.Config{Network: "tcp", Addrs: []string{cfg.Addr}, NPoller: loops})
 	var conns atomic.Int64
-	eng.OnOpen(func(*nbio.Conn) { conns.Add(1) })
-	eng.OnClose(func(*nbio.Conn, error) { conns.Add(-1) })
-	if cfg.Mode == harness.Echo {
-		eng.OnData(func(c *nbio.Conn, data []byte) { c.Write(data) })
-	} else {
-		eng.OnData(func(*nbio.Conn, []byte) {})
+	open := func(*nbio.Conn) { conns.Add(1) }
+	closed := func(*nbio.Conn, error) { conns.Add(-1) }
+	data := func(c *nbio.Conn, data []byte) { c.Write(data) }
+	if cfg.Mode == harness.Sink {
+		data = func(*nbio.Conn, []byte) {}
 	}
+	if cfg.TLS {
+		var err error
+		if open, data, err = tlsHandlers(cfg.Mode, open); err != nil {
+			return nil, fmt.Errorf("nbio: %w", err)
+		}
+	}
+	eng.OnOpen(open)
+	eng.OnClose(closed)
+	eng.OnData(data)
 	if err := eng.Start(); err != nil {
 		return nil, fmt.Errorf("nbio: listen %s: %w", cfg.Addr, err)
 	}
