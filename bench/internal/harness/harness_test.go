@@ -75,6 +75,33 @@ func TestRunBadUsage(t *testing.T) {
 	}
 }
 
+func TestRunFeatures(t *testing.T) {
+	for _, tc := range []struct {
+		args   []string
+		offers []Feature
+		want   Config // zero: refused with status 2
+	}{
+		{[]string{"-tls"}, nil, Config{}},
+		{[]string{"-mode", "http"}, []Feature{TLS}, Config{}},
+		{[]string{"-mode", "http", "-tls"}, []Feature{TLS, HTTPServer}, Config{}},
+		{[]string{"-tls"}, []Feature{TLS}, Config{Addr: "127.0.0.1:0", Mode: Echo, TLS: true}},
+		{[]string{"-mode", "sink", "-tls"}, []Feature{TLS}, Config{Addr: "127.0.0.1:0", Mode: Sink, TLS: true}},
+		{[]string{"-mode", "http"}, []Feature{HTTPServer}, Config{Addr: "127.0.0.1:0", Mode: HTTP}},
+	} {
+		var f fake
+		var errs bytes.Buffer
+		code := Run(tc.args, strings.NewReader(""), io.Discard, &errs, f.serve, tc.offers...)
+		switch {
+		case tc.want == (Config{}) && (code != 2 || errs.Len() == 0 || f.cfg != (Config{})):
+			t.Errorf("%q offering %q: exit status %d, served %+v, stderr %q; want status 2, nothing served and a message",
+				tc.args, tc.offers, code, f.cfg, errs.String())
+		case tc.want != (Config{}) && (code != 0 || f.cfg != tc.want):
+			t.Errorf("%q offering %q: exit status %d, config %+v, stderr %q; want 0 and %+v",
+				tc.args, tc.offers, code, f.cfg, errs.String(), tc.want)
+		}
+	}
+}
+
 func TestRunServeError(t *testing.T) {
 	var out, errs bytes.Buffer
 	serve := func(Config) (*Server, error) { return nil, io.ErrUnexpectedEOF }
