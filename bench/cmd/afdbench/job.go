@@ -36,17 +36,21 @@ const (
 	// requests, over a window of settings.HTTPTraceWindow; its results
 	// are http-hello's, metric requests_per_msg.
 	wlHTTPWineRequests = "http-wine-requests"
+	// wlTLSWineRequests is tls-handshake under a wine server that logs
+	// its requests; its results are tls-handshake's, metric
+	// requests_per_msg (per connection).
+	wlTLSWineRequests = "tls-wine-requests"
 )
 
 // allWorkloads lists the workloads in the order they run.
 var allWorkloads = []string{wlEcho, wlStream, wlChurn, wlIdle, wlWineRequests,
-	wlTLSEcho, wlTLSIdle, wlTLSHandshake, wlHTTPHello, wlHTTPEcho, wlHTTPIdle, wlHTTPWineRequests, wlMicro}
+	wlTLSEcho, wlTLSIdle, wlTLSHandshake, wlTLSWineRequests, wlHTTPHello, wlHTTPEcho, wlHTTPIdle, wlHTTPWineRequests, wlMicro}
 
 // offered returns the feature a contender must offer to run workload w,
 // "" for the plaintext workloads every contender runs.
 func offered(w string) harness.Feature {
 	switch w {
-	case wlTLSEcho, wlTLSIdle, wlTLSHandshake:
+	case wlTLSEcho, wlTLSIdle, wlTLSHandshake, wlTLSWineRequests:
 		return harness.TLS
 	case wlHTTPHello, wlHTTPEcho, wlHTTPIdle, wlHTTPWineRequests:
 		return harness.HTTPServer
@@ -70,7 +74,7 @@ type job struct {
 func (j *job) String() string {
 	s := fmt.Sprintf("%s %s %s", j.platform.Name, j.contender.Name, j.workload)
 	switch j.workload {
-	case wlChurn, wlTLSHandshake:
+	case wlChurn, wlTLSHandshake, wlTLSWineRequests:
 		s += fmt.Sprintf(", %d workers", j.conns)
 	case wlStream:
 	default:
@@ -117,6 +121,8 @@ func (j *job) metrics() []metric {
 		return []metric{{report.RequestsPerMsg, "req/msg"}}
 	case wlHTTPWineRequests:
 		return []metric{{report.RequestsPerMsg, "req/req"}}
+	case wlTLSWineRequests:
+		return []metric{{report.RequestsPerMsg, "req/conn"}}
 	}
 	panic("unknown workload " + j.workload)
 }
@@ -129,6 +135,8 @@ func (j *job) result(m metric, v float64) result.Result {
 		workload = wlEcho // a figure of echo at j.conns connections
 	case wlHTTPWineRequests:
 		workload = wlHTTPHello
+	case wlTLSWineRequests:
+		workload = wlTLSHandshake
 	}
 	return result.Result{
 		Platform: j.platform.Name, Workload: workload, Conns: j.conns, Contender: j.contender.Name,
@@ -160,7 +168,7 @@ func (j *job) failed(err error) []result.Result {
 // client is what the job's connections speak.
 func (j *job) client() load.Client {
 	switch j.workload {
-	case wlTLSEcho, wlTLSIdle, wlTLSHandshake:
+	case wlTLSEcho, wlTLSIdle, wlTLSHandshake, wlTLSWineRequests:
 		return load.Client{Dial: load.TLS}
 	case wlHTTPHello, wlHTTPIdle, wlHTTPWineRequests:
 		return load.HTTPHello()

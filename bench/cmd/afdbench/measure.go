@@ -45,7 +45,7 @@ func (r *runner) run(ctx context.Context, j *job, bin string) ([]result.Result, 
 	ctx, cancel := context.WithTimeout(ctx, jobTimeout(j))
 	defer cancel()
 	var tracer *winetrace.Tracer
-	if j.workload == wlWineRequests || j.workload == wlHTTPWineRequests {
+	if j.workload == wlWineRequests || j.workload == wlHTTPWineRequests || j.workload == wlTLSWineRequests {
 		t, err := startTracer(ctx, j.platform.Wine)
 		if err != nil {
 			return j.failed(err), "FAILED: " + err.Error()
@@ -129,6 +129,8 @@ func (r *runner) measure(ctx context.Context, j *job, srv *serverproc.Server, tr
 		return r.wineRequests(ctx, j, srv.Addr, tracer)
 	case wlHTTPWineRequests:
 		return r.httpWineRequests(ctx, j, srv, tracer)
+	case wlTLSWineRequests:
+		return r.handshakeWineRequests(ctx, j, srv.Addr, tracer)
 	}
 	return nil, "", fmt.Errorf("unknown workload %q", j.workload)
 }
@@ -313,6 +315,37 @@ func (r *runner) httpWineRequests(ctx context.Context, j *job, srv *serverproc.S
 	summary := fmt.Sprintf("%.2f wineserver requests per HTTP request (%d over %d requests in %v, served %d of %d; %s)",
 		perReq, total, msgs, r.set.HTTPTraceWindow, res.Served, j.conns, topRequests(counts[0], counts[1], msgs, 6))
 	return j.results(perReq), summary, nil
+}
+
+// handshakeWineRequests counts the wine server's requests per TLS
+// connection (connect, full handshake, one round trip, close): those
+// logged while j.conns workers churn for HTTPTraceWindow, over the
+// connections completed.
+func (r *runner) handshakeWineRequests(ctx context.Context, j *job, addr string, tracer *winetrace.Tracer) ([]result.Result, string, error) {
+	before, err := tracer.ByName()
+	if err != nil {
+		return nil, "", err
+	}
+	res, err := j.client().Churn(ctx, addr, j.conns, r.set.HTTPTraceWindow)
+	if err != nil {
+		return nil, "", err
+	}
+	after, err := tracer.ByName()
+	if err != nil {
+		return nil, "", err
+	}
+	if res.Conns == 0 {
+		return nil, "", fmt.Errorf("no connection completed in the %v window", r.set.HTTPTraceWindow)
+	}
+	var total int64
+	for name, n := range after {
+		total += n - before[name]
+	}
+	conns := int(res.Conns)
+	perConn := float64(total) / float64(conns)
+	summary := fmt.Sprintf("%.1f wineserver requests per TLS connection (%d over %d connections; %s)",
+		perConn, total, conns, topRequests(before, after, conns, 6))
+	return j.results(perConn), summary, nil
 }
 
 // wineRequests counts the wine server's requests per echoed message: the

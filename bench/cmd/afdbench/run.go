@@ -241,6 +241,10 @@ func plan(opts *options, platforms []*platform) []*group {
 					}
 				case wlHTTPIdle:
 					add(w, set.HTTPIdleConns, start+float64(set.HTTPIdleConns)*perConn)
+				case wlTLSWineRequests:
+					if p.Wine != nil {
+						add(w, set.HandshakeWorkers, start+5+set.HTTPTraceWindow.Seconds())
+					}
 				case wlHTTPWineRequests:
 					if p.Wine != nil {
 						add(w, set.HTTPTraceConns, start+5+set.HTTPTraceWindow.Seconds()+float64(set.HTTPTraceConns)*10*perConn)
