@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -33,6 +34,8 @@ const (
 type runner struct {
 	set      settings
 	progress *progress
+	// profileDir, if set, is where native servers write CPU profiles.
+	profileDir string
 }
 
 // run runs j against a fresh server started from the binary bin and
@@ -59,7 +62,12 @@ func (r *runner) run(ctx context.Context, j *job, bin string) ([]result.Result, 
 			}
 		}()
 	}
-	srv, err := j.platform.startServer(readyTimeout, bin, append([]string{"-addr", "127.0.0.1:0"}, j.serverArgs()...)...)
+	args := append([]string{"-addr", "127.0.0.1:0"}, j.serverArgs()...)
+	if r.profileDir != "" && j.platform.Wine == nil {
+		name := fmt.Sprintf("%s-%s-%s-%d.pprof", j.platform.Name, j.contender.Name, j.workload, j.conns)
+		args = append(args, "-cpuprofile", filepath.Join(r.profileDir, name))
+	}
+	srv, err := j.platform.startServer(readyTimeout, bin, args...)
 	if errors.Is(err, serverproc.ErrUnsupported) {
 		err = fmt.Errorf("%w, though the registry says it runs on %s", err, j.platform.GOOS)
 	}

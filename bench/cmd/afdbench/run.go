@@ -60,7 +60,12 @@ func run(ctx context.Context, opts *options, stdout, stderr io.Writer) int {
 		estimate += microEstimate(opts.Quick, platforms)
 	}
 	prog := newProgress(stderr, steps, estimate)
-	r := &runner{set: opts.Settings, progress: prog}
+	r := &runner{set: opts.Settings, progress: prog, profileDir: opts.ProfileDir}
+	if r.profileDir != "" {
+		if err := os.MkdirAll(r.profileDir, 0o755); err != nil {
+			return fatal(err)
+		}
+	}
 
 	var results []result.Result
 	broken := 0 // failed jobs

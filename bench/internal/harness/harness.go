@@ -9,7 +9,8 @@
 //     http (serve HTTPHandler over HTTP/1.1), -tls (echo or sink inside
 //     TLS, with a self-signed certificate made at start: SelfSigned),
 //     -loops n (event loops or threads where the contender has them; 0 is
-//     its default, GOMAXPROCS). A server that does not offer TLS or HTTP
+//     its default, GOMAXPROCS), -cpuprofile file (a pprof CPU profile of
+//     the server, from start to stop). A server that does not offer TLS or HTTP
 //     (see Feature) refuses -tls or -mode http with exit status 2.
 //   - Once listening, the server prints one line, "ready <host:port>", with
 //     the address it is bound to. Errors go to stderr, with exit status 1.
@@ -65,6 +66,10 @@ type Config struct {
 	Mode Mode
 	// TLS wraps echo or sink in TLS, with the certificate of TLSConfig.
 	TLS bool
+	// CPUProfile, if set, is the file Run writes a CPU profile (pprof)
+	// of the server to, from its start to its stop: where its time per
+	// message goes.
+	CPUProfile string
 	// Loops is the number of event loops or threads, where the
 	// contender has them; 0 means its default (GOMAXPROCS).
 	Loops int
@@ -109,6 +114,18 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer, serve ServeFu
 		}
 		return 2
 	}
+	if cfg.CPUProfile != "" {
+		stop, err := startCPUProfile(cfg.CPUProfile)
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			return 1
+		}
+		defer func() {
+			if err := stop(); err != nil {
+				fmt.Fprintln(stderr, err)
+			}
+		}()
+	}
 	srv, err := serve(cfg)
 	if err != nil {
 		fmt.Fprintf(stderr, "serve %s: %v\n", cfg.Addr, err)
@@ -144,6 +161,7 @@ func parseFlags(name string, args []string, stderr io.Writer, offers []Feature) 
 	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:0", "TCP `host:port` to listen on")
 	mode := fs.String("mode", string(Echo), "echo (write back every byte read), sink (read and discard) or http (serve HTTP/1.1)")
 	fs.BoolVar(&cfg.TLS, "tls", false, "echo or sink inside TLS, with a self-signed certificate")
+	fs.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write a CPU profile of the server, from start to stop, to `file`")
 	fs.IntVar(&cfg.Loops, "loops", 0, "event loops or threads (0: the contender's default, GOMAXPROCS)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
