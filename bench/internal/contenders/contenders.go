@@ -62,8 +62,8 @@ var all = []Contender{
 		Name:        "nbio",
 		Package:     "./servers/nbio",
 		GOOS:        []string{"linux"},
-		Offers:      []harness.Feature{harness.TLS, harness.HTTPServer},
-		Description: "nbio: event loops on epoll; TLS: its extension/tls (llib's fork of crypto/tls, handshakes on the pollers); HTTP: nbhttp",
+		Offers:      []harness.Feature{harness.HTTPServer},
+		Description: "nbio: event loops on epoll; HTTP: nbhttp (no TLS: see bench/servers/nbio)",
 	},
 	{
 		Name:        "wsapoll",
