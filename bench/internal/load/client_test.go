@@ -37,8 +37,10 @@ func startTLSServer(t *testing.T) (addr string, handshakes func() int) {
 
 func TestTLSEcho(t *testing.T) {
 	addr, handshakes := startTLSServer(t)
+	// The window is long enough for a round trip on each connection on
+	// a loaded machine under the race detector; the handshakes precede it.
 	res, err := Echo(context.Background(), EchoConfig{Addr: addr, Conns: 3, Client: Client{Dial: TLS},
-		Duration: 100 * time.Millisecond})
+		Duration: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,12 +54,15 @@ func TestTLSEcho(t *testing.T) {
 
 func TestTLSChurnHandshakesEveryConnection(t *testing.T) {
 	addr, handshakes := startTLSServer(t)
-	res, err := Client{Dial: TLS}.Churn(context.Background(), addr, 2, 100*time.Millisecond)
+	// Two seconds: a full handshake under the race detector on a loaded
+	// machine takes tens of milliseconds.
+	res, err := Client{Dial: TLS}.Churn(context.Background(), addr, 2, 2*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The server may have completed the handshake of a last connection
-	// that the end of the run did not count.
+	// A connection counted has had its echo, which the server sends after
+	// its handshake; the server may have completed the handshake of each
+	// worker's last connection, which the end of the run did not count.
 	if n := handshakes(); res.Conns == 0 || uint64(n) < res.Conns || uint64(n) > res.Conns+2 {
 		t.Errorf("%d connections completed, the server completed %d handshakes: want one each", res.Conns, n)
 	}
@@ -88,7 +93,7 @@ func TestHTTPClients(t *testing.T) {
 	addr := startHTTPServer(t)
 	for name, cl := range map[string]Client{"hello": HTTPHello(), "echo": HTTPEcho()} {
 		res, err := Echo(context.Background(), EchoConfig{Addr: addr, Conns: 3, Client: cl,
-			Duration: 100 * time.Millisecond})
+			Duration: time.Second})
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
