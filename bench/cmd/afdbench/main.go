@@ -28,7 +28,8 @@
 // figures; the servers then see one CPU.
 //
 // -quick runs every workload briefly (the TLS and HTTP ones at a few
-// connections), but the micro-benchmarks unless -workloads names them, writes to a temporary folder and leaves
+// connections), but the micro-benchmarks and the traced TLS and HTTP
+// workloads unless -workloads names them, writes to a temporary folder and leaves
 // BENCHMARKS.md alone: it checks that every contender builds, starts,
 // echoes the right bytes and exits cleanly, and fails only if one does
 // not, never on timing. -from writes the outputs again from the
@@ -119,7 +120,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	quick := fs.Bool("quick", false, "run briefly, to check that every contender works; write to a temporary folder, leave BENCHMARKS.md alone")
 	platforms := fs.String("platforms", defaultPlatforms(), "comma-separated `platforms`: the host's GOOS, and wine on linux")
 	cs := fs.String("contenders", strings.Join(names, ","), "comma-separated `contenders`")
-	workloads := fs.String("workloads", "", "comma-separated `workloads` (default: all; with -quick, all but micro)")
+	workloads := fs.String("workloads", "", "comma-separated `workloads` (default: all; with -quick, all but micro, tls-wine-requests and http-wine-requests)")
 	out := fs.String("out", "", "output `folder` (default: bench/results; with -quick, a temporary folder)")
 	md := fs.String("md", "", "BENCHMARKS.md `file` to regenerate (default: the repository's, unless -quick; \"-\" for none)")
 	cache := fs.String("cache", defaultCache(), "`folder` prepared by scripts/setup.sh, holding the Wine prefix")
@@ -190,11 +191,17 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 }
 
 // defaultWorkloads is every workload, but in quick mode the
-// micro-benchmarks: their own quick run takes about a minute under Wine,
-// and package micro's tests check them.
+// micro-benchmarks (their own quick run takes about a minute under Wine,
+// and package micro's tests check them) and the traced variants of the
+// TLS and HTTP workloads (tls-wine-requests, http-wine-requests: each
+// restarts the wine server twice, about 4 s a contender, and checks no
+// contender more than tls-handshake and http-hello do; wine-requests
+// checks the tracing).
 func defaultWorkloads(quick bool) []string {
 	if quick {
-		return slices.DeleteFunc(slices.Clone(allWorkloads), func(w string) bool { return w == wlMicro })
+		return slices.DeleteFunc(slices.Clone(allWorkloads), func(w string) bool {
+			return w == wlMicro || w == wlTLSWineRequests || w == wlHTTPWineRequests
+		})
 	}
 	return allWorkloads
 }

@@ -248,8 +248,10 @@ func TestParseFlags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if slices.Contains(quick.Workloads, wlMicro) || !slices.Contains(quick.Workloads, wlEcho) {
-		t.Errorf("-quick runs %v, want all but micro", quick.Workloads)
+	if slices.Contains(quick.Workloads, wlMicro) || slices.Contains(quick.Workloads, wlHTTPWineRequests) ||
+		slices.Contains(quick.Workloads, wlTLSWineRequests) || !slices.Contains(quick.Workloads, wlEcho) ||
+		!slices.Contains(quick.Workloads, wlTLSHandshake) || !slices.Contains(quick.Workloads, wlHTTPIdle) {
+		t.Errorf("-quick runs %v, want all but micro and the traced TLS and HTTP workloads", quick.Workloads)
 	}
 	if opts.Markdown != "" || opts.Settings.IdleConns != quickSettings.IdleConns {
 		t.Errorf("-quick: markdown %q, idle conns %d; want none and %d", opts.Markdown, opts.Settings.IdleConns, quickSettings.IdleConns)
