@@ -22,6 +22,11 @@ type Contender struct {
 	// (-tls) and HTTP (-mode http), on every system in GOOS. Asked for
 	// another, its server exits with status 2.
 	Offers []harness.Feature
+	// RaceReports lists the features whose code, outside this repository,
+	// the race detector reports races in: their checks in package
+	// harnesstest are skipped under the race detector, and run without
+	// it (natively and under Wine) and in afdbench.
+	RaceReports []harness.Feature
 	// Description says in one line what it is.
 	Description string
 }
@@ -59,10 +64,15 @@ var all = []Contender{
 		Description: "gnet v2, multicore: event loops on epoll on Linux; on Windows a pooled goroutine per connection over Go net",
 	},
 	{
-		Name:        "nbio",
-		Package:     "./servers/nbio",
-		GOOS:        []string{"linux"},
-		Offers:      []harness.Feature{harness.HTTPServer},
+		Name:    "nbio",
+		Package: "./servers/nbio",
+		GOOS:    []string{"linux"},
+		Offers:  []harness.Feature{harness.HTTPServer},
+		// nbhttp v1.6.8: between the listener goroutine that fills a
+		// connection's fields (nbhttp/engine.go:340) and the poller
+		// that reads them (nbhttp/processor.go:230): in 3 of 4 runs
+		// of `go test -race -count=2` of its check.
+		RaceReports: []harness.Feature{harness.HTTPServer},
 		Description: "nbio: event loops on epoll; HTTP: nbhttp (no TLS: see bench/servers/nbio)",
 	},
 	{

@@ -20,6 +20,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -219,7 +220,12 @@ func Check(t *testing.T, name string) {
 		t.Run("no-tls", func(t *testing.T) { checkExit(t, 2, "-tls") })
 	}
 	if c.Serves(harness.HTTPServer) {
-		t.Run("http", checkHTTP)
+		t.Run("http", func(t *testing.T) {
+			if raceDetector && slices.Contains(c.RaceReports, harness.HTTPServer) {
+				t.Skipf("the race detector reports races in %s's HTTP server, outside this repository (contenders.Contender.RaceReports)", name)
+			}
+			checkHTTP(t)
+		})
 	} else {
 		t.Run("no-http", func(t *testing.T) { checkExit(t, 2, "-mode", "http") })
 	}
