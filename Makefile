@@ -61,7 +61,7 @@ help:
 	@echo "                     Windows tests (under Wine on Linux) with checkptr, gofmt check"
 	@echo "  make demo          run cmd/afdexplore as a Windows program (under Wine on Linux)"
 	@echo "  make bench         afdbench: every contender, natively and as Windows binaries;"
-	@echo "                     writes bench/results/ and BENCHMARKS.md (about 15 minutes)"
+	@echo "                     writes bench/results/ and BENCHMARKS.md (about 25 minutes)"
 	@echo "  make clean         stop the prefix's wineserver and delete the Wine prefix"
 	@echo "  make vet | test-native | test-windows | test-stress | test-clients | test-bench | fmt-check"
 	@echo "                     single steps of 'make test'"
@@ -188,10 +188,12 @@ fmt-check:
 	fi
 
 # The comparison of issue-grade record: every contender on every workload,
-# natively and (on Linux) as Windows binaries under Wine, about 15 minutes.
+# natively and (on Linux) as Windows binaries under Wine, about 25 minutes.
 # Writes bench/results/ (CSV, JSON, SVG plots) and regenerates BENCHMARKS.md,
 # keeping its hand-written analysis. BENCHFLAGS passes afdbench flags, e.g.
-# BENCHFLAGS='-platforms linux -workloads echo'.
+# BENCHFLAGS='-platforms linux -workloads echo'; with
+# BENCHFLAGS='-workloads tls-echo,http-hello -merge results/results.json'
+# the tables of the other workloads are kept from the earlier run.
 BENCHFLAGS ?=
 bench: setup
 	cd "$(ROOT)/bench" && $(GO) run ./cmd/afdbench -cache "$(AFD_CACHE)" $(BENCHFLAGS)

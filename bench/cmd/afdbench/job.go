@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"github.com/goafd/afd/bench/internal/contenders"
+	"github.com/goafd/afd/bench/internal/harness"
+	"github.com/goafd/afd/bench/internal/load"
 	"github.com/goafd/afd/bench/internal/report"
 	"github.com/goafd/afd/bench/internal/result"
 )
@@ -18,10 +20,43 @@ const (
 	// its results are echo's, metric requests_per_msg.
 	wlWineRequests = "wine-requests"
 	wlMicro        = "micro"
+
+	// The TLS workloads: echo, idle and churn (each connection a full
+	// handshake) inside TLS, on the contenders that offer it.
+	wlTLSEcho      = "tls-echo"
+	wlTLSIdle      = "tls-idle"
+	wlTLSHandshake = "tls-handshake"
+	// The HTTP workloads: keep-alive GET (hello) and POST (echo)
+	// requests, idle keep-alive connections, on the contenders that
+	// serve HTTP.
+	wlHTTPHello = "http-hello"
+	wlHTTPEcho  = "http-echo"
+	wlHTTPIdle  = "http-idle"
+	// wlHTTPWineRequests is http-hello under a wine server that logs its
+	// requests, over a window of settings.HTTPTraceWindow; its results
+	// are http-hello's, metric requests_per_msg.
+	wlHTTPWineRequests = "http-wine-requests"
+	// wlTLSWineRequests is tls-handshake under a wine server that logs
+	// its requests; its results are tls-handshake's, metric
+	// requests_per_msg (per connection).
+	wlTLSWineRequests = "tls-wine-requests"
 )
 
 // allWorkloads lists the workloads in the order they run.
-var allWorkloads = []string{wlEcho, wlStream, wlChurn, wlIdle, wlWineRequests, wlMicro}
+var allWorkloads = []string{wlEcho, wlStream, wlChurn, wlIdle, wlWineRequests,
+	wlTLSEcho, wlTLSIdle, wlTLSHandshake, wlTLSWineRequests, wlHTTPHello, wlHTTPEcho, wlHTTPIdle, wlHTTPWineRequests, wlMicro}
+
+// offered returns the feature a contender must offer to run workload w,
+// "" for the plaintext workloads every contender runs.
+func offered(w string) harness.Feature {
+	switch w {
+	case wlTLSEcho, wlTLSIdle, wlTLSHandshake, wlTLSWineRequests:
+		return harness.TLS
+	case wlHTTPHello, wlHTTPEcho, wlHTTPIdle, wlHTTPWineRequests:
+		return harness.HTTPServer
+	}
+	return ""
+}
 
 // A job is one measurement: a workload on one contender on one platform,
 // against a server process of its own.
@@ -39,20 +74,26 @@ type job struct {
 func (j *job) String() string {
 	s := fmt.Sprintf("%s %s %s", j.platform.Name, j.contender.Name, j.workload)
 	switch j.workload {
-	case wlEcho, wlIdle, wlWineRequests:
-		s += fmt.Sprintf(", %d conns", j.conns)
-	case wlChurn:
+	case wlChurn, wlTLSHandshake, wlTLSWineRequests:
 		s += fmt.Sprintf(", %d workers", j.conns)
+	case wlStream:
+	default:
+		s += fmt.Sprintf(", %d conns", j.conns)
 	}
 	return s
 }
 
-// mode is the server's -mode for the job.
-func (j *job) mode() string {
-	if j.workload == wlStream {
-		return "sink"
+// serverArgs are the server's flags for the job, but -addr.
+func (j *job) serverArgs() []string {
+	switch {
+	case j.workload == wlStream:
+		return []string{"-mode", "sink"}
+	case offered(j.workload) == harness.HTTPServer:
+		return []string{"-mode", "http"}
+	case offered(j.workload) == harness.TLS:
+		return []string{"-mode", "echo", "-tls"}
 	}
-	return "echo"
+	return []string{"-mode", "echo"}
 }
 
 // metric describes one figure of a workload.
@@ -62,17 +103,26 @@ type metric struct{ name, unit string }
 // failed result for each.
 func (j *job) metrics() []metric {
 	switch j.workload {
-	case wlEcho:
+	case wlEcho, wlTLSEcho:
 		return []metric{{report.Throughput, "msg/s"}, {report.P50, "µs"}, {report.P99, "µs"},
+			{report.Tail, ""}, {report.Served, "conns"}, {report.CPUPerMsg, "µs"}}
+	case wlHTTPHello, wlHTTPEcho:
+		return []metric{{report.Throughput, "req/s"}, {report.P50, "µs"}, {report.P99, "µs"},
 			{report.Tail, ""}, {report.Served, "conns"}, {report.CPUPerMsg, "µs"}}
 	case wlStream:
 		return []metric{{report.Throughput, "MB/s"}}
 	case wlChurn:
 		return []metric{{report.ConnsPerSec, "conns/s"}}
-	case wlIdle:
+	case wlTLSHandshake:
+		return []metric{{report.ConnsPerSec, "conns/s"}, {report.CPUPerMsg, "µs"}}
+	case wlIdle, wlTLSIdle, wlHTTPIdle:
 		return []metric{{report.RSSPerConn, "B"}, {report.GoMemPerConn, "B"}, {report.HandlesPerConn, ""}}
 	case wlWineRequests:
 		return []metric{{report.RequestsPerMsg, "req/msg"}}
+	case wlHTTPWineRequests:
+		return []metric{{report.RequestsPerMsg, "req/req"}}
+	case wlTLSWineRequests:
+		return []metric{{report.RequestsPerMsg, "req/conn"}}
 	}
 	panic("unknown workload " + j.workload)
 }
@@ -80,8 +130,13 @@ func (j *job) metrics() []metric {
 // result returns the job's result for metric m with value v.
 func (j *job) result(m metric, v float64) result.Result {
 	workload := j.workload
-	if workload == wlWineRequests {
+	switch workload {
+	case wlWineRequests:
 		workload = wlEcho // a figure of echo at j.conns connections
+	case wlHTTPWineRequests:
+		workload = wlHTTPHello
+	case wlTLSWineRequests:
+		workload = wlTLSHandshake
 	}
 	return result.Result{
 		Platform: j.platform.Name, Workload: workload, Conns: j.conns, Contender: j.contender.Name,
@@ -108,4 +163,17 @@ func (j *job) failed(err error) []result.Result {
 		rs = append(rs, r)
 	}
 	return rs
+}
+
+// client is what the job's connections speak.
+func (j *job) client() load.Client {
+	switch j.workload {
+	case wlTLSEcho, wlTLSIdle, wlTLSHandshake, wlTLSWineRequests:
+		return load.Client{Dial: load.TLS}
+	case wlHTTPHello, wlHTTPIdle, wlHTTPWineRequests:
+		return load.HTTPHello()
+	case wlHTTPEcho:
+		return load.HTTPEcho()
+	}
+	return load.Client{}
 }

@@ -9,20 +9,35 @@
 // Usage, from the bench folder:
 //
 //	go run ./cmd/afdbench [-quick] [-pin] [-platforms linux,wine] [-contenders evloop,gonet]
-//	    [-workloads echo,stream,churn,idle,wine-requests,micro] [-out DIR] [-md FILE]
+//	    [-workloads echo,stream,churn,idle,wine-requests,tls-echo,tls-idle,tls-handshake,
+//	    tls-wine-requests,http-hello,http-echo,http-idle,http-wine-requests,micro]
+//	    [-out DIR] [-md FILE] [-merge FILE]
+//
+// The tls-* and http-* workloads run on the contenders that serve TLS
+// (-tls) and HTTP (-mode http), as package contenders lists them; the
+// *wine-requests workloads on Wine only.
+//
 //	go run ./cmd/afdbench -from results/results.json
+//	go run ./cmd/afdbench -workloads tls-echo,http-hello -merge results/results.json
+//
+// -cpuprofile DIR has each native server write a CPU profile of its job
+// (go tool pprof reads them): where a server's time per message goes.
 //
 // -pin (Linux) runs the client on CPU 0 and each native server on CPU 1,
 // so that the client's share of the machine does not move the server's
 // figures; the servers then see one CPU.
 //
-// -quick runs every workload briefly, but the micro-benchmarks unless
-// -workloads names them, writes to a temporary folder and leaves
+// -quick runs every workload briefly (the TLS and HTTP ones at a few
+// connections), but the micro-benchmarks and the traced TLS and HTTP
+// workloads unless -workloads names them, writes to a temporary folder and leaves
 // BENCHMARKS.md alone: it checks that every contender builds, starts,
 // echoes the right bytes and exits cleanly, and fails only if one does
 // not, never on timing. -from writes the outputs again from the
 // results.json of an earlier run, after a change to the report, without
-// measuring. Progress goes to stderr. The exit status is 1
+// measuring. -merge keeps the results of an earlier run's results.json for
+// the workloads this run does not measure (or the run of -from does not
+// hold), so that a run of some workloads adds their tables to the
+// record; BENCHMARKS.md names both runs. Progress goes to stderr. The exit status is 1
 // if any contender failed, 2 on bad usage.
 package main
 
@@ -85,6 +100,12 @@ type options struct {
 	// From, if set, is the results.json of an earlier run to write the
 	// outputs from again, measuring nothing.
 	From string
+	// Merge, if set, is the results.json of an earlier run whose results
+	// of the workloads not measured are kept (report.Merge).
+	Merge string
+	// ProfileDir, if set, is where native servers write CPU profiles,
+	// one per job.
+	ProfileDir string
 }
 
 // parseFlags turns the command line into options; it reports errors on
@@ -99,12 +120,14 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	quick := fs.Bool("quick", false, "run briefly, to check that every contender works; write to a temporary folder, leave BENCHMARKS.md alone")
 	platforms := fs.String("platforms", defaultPlatforms(), "comma-separated `platforms`: the host's GOOS, and wine on linux")
 	cs := fs.String("contenders", strings.Join(names, ","), "comma-separated `contenders`")
-	workloads := fs.String("workloads", "", "comma-separated `workloads` (default: all; with -quick, all but micro)")
+	workloads := fs.String("workloads", "", "comma-separated `workloads` (default: all; with -quick, all but micro, tls-wine-requests and http-wine-requests)")
 	out := fs.String("out", "", "output `folder` (default: bench/results; with -quick, a temporary folder)")
 	md := fs.String("md", "", "BENCHMARKS.md `file` to regenerate (default: the repository's, unless -quick; \"-\" for none)")
 	cache := fs.String("cache", defaultCache(), "`folder` prepared by scripts/setup.sh, holding the Wine prefix")
 	pin := fs.Bool("pin", false, "Linux: run the client on CPU 0 and each native server on CPU 1 (taskset), so that they do not share a core; Wine servers are not pinned")
 	from := fs.String("from", "", "measure nothing: write the outputs again from the results.json `file` of an earlier run")
+	profiles := fs.String("cpuprofile", "", "native servers write a CPU profile of each job into `folder` (platform-contender-workload-conns.pprof)")
+	merge := fs.String("merge", "", "keep the results of the results.json `file` of an earlier run for the workloads this run does not measure")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -121,15 +144,17 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 		return fail("%v", err)
 	}
 	opts := &options{
-		Quick:     *quick,
-		Platforms: splitList(*platforms),
-		Out:       *out,
-		Cache:     *cache,
-		Command:   commandLine(args),
-		From:      *from,
-		Settings:  fullSettings,
-		ModuleDir: dir,
-		Pin:       *pin,
+		Quick:      *quick,
+		Platforms:  splitList(*platforms),
+		Out:        *out,
+		Cache:      *cache,
+		Command:    commandLine(args),
+		From:       *from,
+		Merge:      *merge,
+		ProfileDir: *profiles,
+		Settings:   fullSettings,
+		ModuleDir:  dir,
+		Pin:        *pin,
 	}
 	if opts.Pin {
 		if _, err := exec.LookPath("taskset"); !pinSupported || err != nil || runtime.NumCPU() < 2 {
@@ -166,11 +191,17 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 }
 
 // defaultWorkloads is every workload, but in quick mode the
-// micro-benchmarks: their own quick run takes about a minute under Wine,
-// and package micro's tests check them.
+// micro-benchmarks (their own quick run takes about a minute under Wine,
+// and package micro's tests check them) and the traced variants of the
+// TLS and HTTP workloads (tls-wine-requests, http-wine-requests: each
+// restarts the wine server twice, about 4 s a contender, and checks no
+// contender more than tls-handshake and http-hello do; wine-requests
+// checks the tracing).
 func defaultWorkloads(quick bool) []string {
 	if quick {
-		return slices.DeleteFunc(slices.Clone(allWorkloads), func(w string) bool { return w == wlMicro })
+		return slices.DeleteFunc(slices.Clone(allWorkloads), func(w string) bool {
+			return w == wlMicro || w == wlTLSWineRequests || w == wlHTTPWineRequests
+		})
 	}
 	return allWorkloads
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/goafd/afd/bench/internal/contenders"
 	"github.com/goafd/afd/bench/internal/report"
+	"github.com/goafd/afd/bench/internal/result"
 )
 
 // testContenders are two copies of a tiny Go net echo server: "gonet",
@@ -246,8 +248,10 @@ func TestParseFlags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if slices.Contains(quick.Workloads, wlMicro) || !slices.Contains(quick.Workloads, wlEcho) {
-		t.Errorf("-quick runs %v, want all but micro", quick.Workloads)
+	if slices.Contains(quick.Workloads, wlMicro) || slices.Contains(quick.Workloads, wlHTTPWineRequests) ||
+		slices.Contains(quick.Workloads, wlTLSWineRequests) || !slices.Contains(quick.Workloads, wlEcho) ||
+		!slices.Contains(quick.Workloads, wlTLSHandshake) || !slices.Contains(quick.Workloads, wlHTTPIdle) {
+		t.Errorf("-quick runs %v, want all but micro and the traced TLS and HTTP workloads", quick.Workloads)
 	}
 	if opts.Markdown != "" || opts.Settings.IdleConns != quickSettings.IdleConns {
 		t.Errorf("-quick: markdown %q, idle conns %d; want none and %d", opts.Markdown, opts.Settings.IdleConns, quickSettings.IdleConns)
@@ -335,5 +339,42 @@ func TestCheckFDLimit(t *testing.T) {
 		if err := checkFDLimit(1 << 30); err == nil {
 			t.Error("2^30 connections: no error")
 		}
+	}
+}
+
+func TestMergeKeepsEarlierWorkloads(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, rec *report.Run) string {
+		path := filepath.Join(dir, name)
+		if err := writeFile(path, func(w io.Writer) error { return report.WriteJSON(w, rec) }); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	res := func(workload, contender string, v float64) result.Result {
+		return result.Result{Platform: "linux", Workload: workload, Conns: 100, Contender: contender,
+			Metric: report.Throughput, Value: v, Unit: "msg/s"}
+	}
+	earlier := write("earlier.json", &report.Run{Command: "the earlier command", Started: time.Unix(1e9, 0),
+		Results: []result.Result{res("echo", "gonet", 1), res("tls-echo", "gonet", 2)}})
+	later := write("later.json", &report.Run{Command: "the later command", Started: time.Unix(2e9, 0),
+		Results: []result.Result{res("tls-echo", "gonet", 20), res("tls-echo", "evloop", 40)}})
+	opts := &options{From: later, Merge: earlier, Out: filepath.Join(dir, "out"), Markdown: filepath.Join(dir, "BENCHMARKS.md")}
+	var stdout, stderr bytes.Buffer
+	if code := rewrite(opts, &stdout, &stderr); code != 0 {
+		t.Fatalf("rewrite = %d\n%s", code, &stderr)
+	}
+	md, err := os.ReadFile(opts.Markdown)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"### echo, 100 connections", "### tls-echo, 100 connections", "| linux | evloop | 40 (2.00x) |",
+		"the later command", "The tables of echo are kept from an earlier run", "the earlier command"} {
+		if !bytes.Contains(md, []byte(want)) {
+			t.Errorf("BENCHMARKS.md lacks %q:\n%s", want, md)
+		}
+	}
+	if bytes.Contains(md, []byte("| linux | gonet | 2 ")) {
+		t.Errorf("BENCHMARKS.md keeps the earlier tls-echo figure that the later run measured again:\n%s", md)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -33,6 +34,8 @@ const (
 type runner struct {
 	set      settings
 	progress *progress
+	// profileDir, if set, is where native servers write CPU profiles.
+	profileDir string
 }
 
 // run runs j against a fresh server started from the binary bin and
@@ -45,7 +48,7 @@ func (r *runner) run(ctx context.Context, j *job, bin string) ([]result.Result, 
 	ctx, cancel := context.WithTimeout(ctx, jobTimeout(j))
 	defer cancel()
 	var tracer *winetrace.Tracer
-	if j.workload == wlWineRequests {
+	if j.workload == wlWineRequests || j.workload == wlHTTPWineRequests || j.workload == wlTLSWineRequests {
 		t, err := startTracer(ctx, j.platform.Wine)
 		if err != nil {
 			return j.failed(err), "FAILED: " + err.Error()
@@ -59,7 +62,12 @@ func (r *runner) run(ctx context.Context, j *job, bin string) ([]result.Result, 
 			}
 		}()
 	}
-	srv, err := j.platform.startServer(readyTimeout, bin, "-addr", "127.0.0.1:0", "-mode", j.mode())
+	args := append([]string{"-addr", "127.0.0.1:0"}, j.serverArgs()...)
+	if r.profileDir != "" && j.platform.Wine == nil {
+		name := fmt.Sprintf("%s-%s-%s-%d.pprof", j.platform.Name, j.contender.Name, j.workload, j.conns)
+		args = append(args, "-cpuprofile", filepath.Join(r.profileDir, name))
+	}
+	srv, err := j.platform.startServer(readyTimeout, bin, args...)
 	if errors.Is(err, serverproc.ErrUnsupported) {
 		err = fmt.Errorf("%w, though the registry says it runs on %s", err, j.platform.GOOS)
 	}
@@ -107,7 +115,7 @@ func startTracer(ctx context.Context, w *serverproc.Wine) (*winetrace.Tracer, er
 // measure runs j's workload against srv.
 func (r *runner) measure(ctx context.Context, j *job, srv *serverproc.Server, tracer *winetrace.Tracer) ([]result.Result, string, error) {
 	switch j.workload {
-	case wlEcho:
+	case wlEcho, wlTLSEcho, wlHTTPHello, wlHTTPEcho:
 		return r.echo(ctx, j, srv)
 	case wlStream:
 		res, err := load.Stream(ctx, srv.Addr, r.set.Warmup, r.set.Measure)
@@ -121,10 +129,16 @@ func (r *runner) measure(ctx context.Context, j *job, srv *serverproc.Server, tr
 			return nil, "", err
 		}
 		return j.results(res.PerSecond()), fmt.Sprintf("%.0f conns/s", res.PerSecond()), nil
-	case wlIdle:
+	case wlTLSHandshake:
+		return r.handshakes(ctx, j, srv)
+	case wlIdle, wlTLSIdle, wlHTTPIdle:
 		return r.idle(ctx, j, srv)
 	case wlWineRequests:
 		return r.wineRequests(ctx, j, srv.Addr, tracer)
+	case wlHTTPWineRequests:
+		return r.httpWineRequests(ctx, j, srv, tracer)
+	case wlTLSWineRequests:
+		return r.handshakeWineRequests(ctx, j, srv.Addr, tracer)
 	}
 	return nil, "", fmt.Errorf("unknown workload %q", j.workload)
 }
@@ -149,7 +163,7 @@ func (r *runner) echo(ctx context.Context, j *job, srv *serverproc.Server) ([]re
 		}
 	}
 	res, err := load.Echo(ctx, load.EchoConfig{
-		Addr: srv.Addr, Conns: j.conns, Warmup: r.set.Warmup, Duration: r.set.Measure,
+		Addr: srv.Addr, Conns: j.conns, Client: j.client(), Warmup: r.set.Warmup, Duration: r.set.Measure,
 		Progress: r.counter("opened", j.conns),
 		Accepted: func(ctx context.Context) error { return waitAccepted(ctx, srv, j.conns) },
 		Window:   window,
@@ -159,7 +173,7 @@ func (r *runner) echo(ctx context.Context, j *job, srv *serverproc.Server) ([]re
 	}
 	ms := j.metrics() // throughput, p50, p99, p99/p50, served
 	rs := []result.Result{j.result(ms[0], res.Throughput())}
-	summary := fmt.Sprintf("%.0f msg/s, served %d of %d", res.Throughput(), res.Served, j.conns)
+	summary := fmt.Sprintf("%.0f %s, served %d of %d", res.Throughput(), ms[0].unit, res.Served, j.conns)
 	// Latency only if there were round trips: a server may starve all.
 	if res.Latency.Count() > 0 {
 		p50, p99 := res.Latency.Quantile(0.50), res.Latency.Quantile(0.99)
@@ -216,7 +230,7 @@ func (r *runner) idle(ctx context.Context, j *job, srv *serverproc.Server) ([]re
 	}
 	opened := r.counter("opened", j.conns)
 	checked := r.counter("checked", j.conns)
-	conns, err := load.OpenIdle(ctx, srv.Addr, j.conns, func(stage string, n int) {
+	conns, err := j.client().OpenIdle(ctx, srv.Addr, j.conns, func(stage string, n int) {
 		if stage == "opened" {
 			opened(n)
 		} else {
@@ -238,6 +252,108 @@ func (r *runner) idle(ctx context.Context, j *job, srv *serverproc.Server) ([]re
 	summary := fmt.Sprintf("per connection: %.0f B RSS, %.0f B heap+stack, %.2f handles; the server counts %d conns",
 		rss, gomem, handles, after.Conns)
 	return j.results(rss, gomem, handles), summary, nil
+}
+
+// handshakes runs tls-handshake: workers that connect, complete a full
+// handshake, do one round trip and close, in a loop, with the server's CPU
+// time per connection.
+func (r *runner) handshakes(ctx context.Context, j *job, srv *serverproc.Server) ([]result.Result, string, error) {
+	before, err := srv.Stats(statsTimeout)
+	if err != nil {
+		return nil, "", err
+	}
+	res, err := j.client().Churn(ctx, srv.Addr, j.conns, r.set.Measure)
+	if err != nil {
+		return nil, "", err
+	}
+	after, err := srv.Stats(statsTimeout)
+	if err != nil {
+		return nil, "", err
+	}
+	// The window of the CPU time holds the run and the last
+	// connections' close: the cost of each connection, whole.
+	perConn := 0.0
+	if res.Conns > 0 && after.CPU > before.CPU {
+		perConn = micros(time.Duration(after.CPU-before.CPU)) / float64(res.Conns)
+	}
+	return j.results(res.PerSecond(), perConn),
+		fmt.Sprintf("%.0f handshakes/s, server CPU %.0fµs per connection", res.PerSecond(), perConn), nil
+}
+
+// httpWineRequests counts the wine server's requests per HTTP request:
+// those logged over a window of HTTPTraceWindow while j.conns keep-alive
+// connections, all accepted and served, send requests, over the requests
+// answered in the window.
+func (r *runner) httpWineRequests(ctx context.Context, j *job, srv *serverproc.Server, tracer *winetrace.Tracer) ([]result.Result, string, error) {
+	var (
+		counts   [2]map[string]int64
+		countErr error
+	)
+	res, err := load.Echo(ctx, load.EchoConfig{
+		Addr: srv.Addr, Conns: j.conns, Client: j.client(), Warmup: r.set.Warmup, Duration: r.set.HTTPTraceWindow,
+		Progress: r.counter("opened", j.conns),
+		Accepted: func(ctx context.Context) error { return waitAccepted(ctx, srv, j.conns) },
+		Window: func(start bool) {
+			c, err := tracer.ByName()
+			if err != nil {
+				countErr = err
+			}
+			if start {
+				counts[0] = c
+			} else {
+				counts[1] = c
+			}
+		},
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	if countErr != nil {
+		return nil, "", countErr
+	}
+	if res.RoundTrips == 0 {
+		return nil, "", fmt.Errorf("no request answered in the %v window", r.set.HTTPTraceWindow)
+	}
+	var total int64
+	for name, n := range counts[1] {
+		total += n - counts[0][name]
+	}
+	msgs := int(res.RoundTrips)
+	perReq := float64(total) / float64(msgs)
+	summary := fmt.Sprintf("%.2f wineserver requests per HTTP request (%d over %d requests in %v, served %d of %d; %s)",
+		perReq, total, msgs, r.set.HTTPTraceWindow, res.Served, j.conns, topRequests(counts[0], counts[1], msgs, 6))
+	return j.results(perReq), summary, nil
+}
+
+// handshakeWineRequests counts the wine server's requests per TLS
+// connection (connect, full handshake, one round trip, close): those
+// logged while j.conns workers churn for HTTPTraceWindow, over the
+// connections completed.
+func (r *runner) handshakeWineRequests(ctx context.Context, j *job, addr string, tracer *winetrace.Tracer) ([]result.Result, string, error) {
+	before, err := tracer.ByName()
+	if err != nil {
+		return nil, "", err
+	}
+	res, err := j.client().Churn(ctx, addr, j.conns, r.set.HTTPTraceWindow)
+	if err != nil {
+		return nil, "", err
+	}
+	after, err := tracer.ByName()
+	if err != nil {
+		return nil, "", err
+	}
+	if res.Conns == 0 {
+		return nil, "", fmt.Errorf("no connection completed in the %v window", r.set.HTTPTraceWindow)
+	}
+	var total int64
+	for name, n := range after {
+		total += n - before[name]
+	}
+	conns := int(res.Conns)
+	perConn := float64(total) / float64(conns)
+	summary := fmt.Sprintf("%.1f wineserver requests per TLS connection (%d over %d connections; %s)",
+		perConn, total, conns, topRequests(before, after, conns, 6))
+	return j.results(perConn), summary, nil
 }
 
 // wineRequests counts the wine server's requests per echoed message: the

@@ -16,6 +16,13 @@ import (
 // results.json and the plots into the output folder, and BENCHMARKS.md
 // if asked.
 func writeOutputs(rec *report.Run, opts *options, stdout, stderr io.Writer) error {
+	if opts.Merge != "" {
+		earlier, err := readRun(opts.Merge)
+		if err != nil {
+			return err
+		}
+		rec = report.Merge(rec, earlier)
+	}
 	out := opts.Out
 	switch {
 	case out == "" && opts.Quick:
@@ -99,14 +106,9 @@ func writeFile(path string, write func(io.Writer) error) error {
 // rewrite writes the outputs of the run recorded in opts.From again, into
 // opts.Out and opts.Markdown, and returns the exit status.
 func rewrite(opts *options, stdout, stderr io.Writer) int {
-	data, err := os.ReadFile(opts.From)
+	rec, err := readRun(opts.From)
 	if err != nil {
 		fmt.Fprintf(stderr, "afdbench: %v\n", err)
-		return 1
-	}
-	rec, err := report.ReadJSON(bytes.NewReader(data))
-	if err != nil {
-		fmt.Fprintf(stderr, "afdbench: %s: %v\n", opts.From, err)
 		return 1
 	}
 	if err := writeOutputs(rec, opts, stdout, stderr); err != nil {
@@ -114,4 +116,17 @@ func rewrite(opts *options, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// readRun reads the results.json file path.
+func readRun(path string) (*report.Run, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	rec, err := report.ReadJSON(bytes.NewReader(data))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return rec, nil
 }

@@ -60,7 +60,12 @@ func run(ctx context.Context, opts *options, stdout, stderr io.Writer) int {
 		estimate += microEstimate(opts.Quick, platforms)
 	}
 	prog := newProgress(stderr, steps, estimate)
-	r := &runner{set: opts.Settings, progress: prog}
+	r := &runner{set: opts.Settings, progress: prog, profileDir: opts.ProfileDir}
+	if r.profileDir != "" {
+		if err := os.MkdirAll(r.profileDir, 0o755); err != nil {
+			return fatal(err)
+		}
+	}
 
 	var results []result.Result
 	broken := 0 // failed jobs
@@ -202,11 +207,16 @@ func plan(opts *options, platforms []*platform) []*group {
 			if !c.RunsOn(p.GOOS) {
 				continue
 			}
+			// handshake is what a TLS connection adds to opening one.
+			handshake := 10 * perConn
 			g := &group{platform: p, contender: c}
 			add := func(workload string, conns int, estimate float64) {
 				g.jobs = append(g.jobs, &job{platform: p, contender: c, workload: workload, conns: conns, estimate: estimate})
 			}
 			for _, w := range opts.Workloads {
+				if f := offered(w); f != "" && !c.Serves(f) {
+					continue
+				}
 				switch w {
 				case wlEcho:
 					for _, n := range set.EchoConns {
@@ -221,6 +231,28 @@ func plan(opts *options, platforms []*platform) []*group {
 				case wlWineRequests:
 					if p.Wine != nil {
 						add(w, set.TraceConns, start+5+float64(set.TraceConns*set.TraceRounds)*perConn)
+					}
+				case wlTLSEcho:
+					for _, n := range set.TLSEchoConns {
+						add(w, n, start+window+float64(n)*(perConn+handshake))
+					}
+				case wlTLSIdle:
+					add(w, set.TLSIdleConns, start+float64(set.TLSIdleConns)*(perConn+handshake))
+				case wlTLSHandshake:
+					add(w, set.HandshakeWorkers, start+set.Measure.Seconds())
+				case wlHTTPHello, wlHTTPEcho:
+					for _, n := range set.HTTPConns {
+						add(w, n, start+window+float64(n)*perConn)
+					}
+				case wlHTTPIdle:
+					add(w, set.HTTPIdleConns, start+float64(set.HTTPIdleConns)*perConn)
+				case wlTLSWineRequests:
+					if p.Wine != nil {
+						add(w, set.HandshakeWorkers, start+5+set.HTTPTraceWindow.Seconds())
+					}
+				case wlHTTPWineRequests:
+					if p.Wine != nil {
+						add(w, set.HTTPTraceConns, start+5+set.HTTPTraceWindow.Seconds()+float64(set.HTTPTraceConns)*10*perConn)
 					}
 				}
 			}

@@ -2,7 +2,11 @@
 // package under bench/servers that speaks the protocol of package harness.
 package contenders
 
-import "slices"
+import (
+	"slices"
+
+	"github.com/goafd/afd/bench/internal/harness"
+)
 
 // A Contender is one benchmark server.
 type Contender struct {
@@ -14,8 +18,22 @@ type Contender struct {
 	// GOOS lists the systems it runs on. Built for another, it exits with
 	// status 2 (harness.ExitUnsupported).
 	GOOS []string
+	// Offers lists what it serves beyond plaintext echo and sink: TLS
+	// (-tls) and HTTP (-mode http), on every system in GOOS. Asked for
+	// another, its server exits with status 2.
+	Offers []harness.Feature
+	// RaceReports lists the features whose code, outside this repository,
+	// the race detector reports races in: their checks in package
+	// harnesstest are skipped under the race detector, and run without
+	// it (natively and under Wine) and in afdbench.
+	RaceReports []harness.Feature
 	// Description says in one line what it is.
 	Description string
+}
+
+// Serves reports whether c offers f.
+func (c Contender) Serves(f harness.Feature) bool {
+	return slices.Contains(c.Offers, f)
 }
 
 // RunsOn reports whether c runs on goos.
@@ -29,13 +47,15 @@ var all = []Contender{
 		Name:        "evloop",
 		Package:     "./servers/evloop",
 		GOOS:        []string{"linux", "windows"},
-		Description: "evloop (this project): event loops on poll, epoll on Linux (GOMAXPROCS loops), AFD on Windows (4 loops per P)",
+		Offers:      []harness.Feature{harness.TLS, harness.HTTPServer},
+		Description: "evloop (this project): event loops on poll, epoll on Linux (GOMAXPROCS loops), AFD on Windows (4 loops per P); TLS: ListenTLS (crypto/tls, handshakes on a pool, records on the loops); HTTP: evhttp",
 	},
 	{
 		Name:        "gonet",
 		Package:     "./servers/gonet",
 		GOOS:        []string{"linux", "windows"},
-		Description: "Go net: a goroutine per connection with a 16 KiB buffer (IOCP on Windows, epoll on Linux)",
+		Offers:      []harness.Feature{harness.TLS, harness.HTTPServer},
+		Description: "Go net: a goroutine per connection with a 16 KiB buffer (IOCP on Windows, epoll on Linux); TLS: crypto/tls's listener; HTTP: net/http",
 	},
 	{
 		Name:        "gnet",
@@ -44,10 +64,16 @@ var all = []Contender{
 		Description: "gnet v2, multicore: event loops on epoll on Linux; on Windows a pooled goroutine per connection over Go net",
 	},
 	{
-		Name:        "nbio",
-		Package:     "./servers/nbio",
-		GOOS:        []string{"linux"},
-		Description: "nbio: event loops on epoll",
+		Name:    "nbio",
+		Package: "./servers/nbio",
+		GOOS:    []string{"linux"},
+		Offers:  []harness.Feature{harness.HTTPServer},
+		// nbhttp v1.6.8: between the listener goroutine that fills a
+		// connection's fields (nbhttp/engine.go:340) and the poller
+		// that reads them (nbhttp/processor.go:230): in 3 of 4 runs
+		// of `go test -race -count=2` of its check.
+		RaceReports: []harness.Feature{harness.HTTPServer},
+		Description: "nbio: event loops on epoll; HTTP: nbhttp (no TLS: see bench/servers/nbio)",
 	},
 	{
 		Name:        "wsapoll",

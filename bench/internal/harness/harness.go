@@ -5,9 +5,13 @@
 // The protocol, which afdbench drives:
 //
 //   - Flags: -addr host:port to listen on (default 127.0.0.1:0), -mode echo
-//     (write back every byte read, in order) or sink (read and discard),
+//     (write back every byte read, in order), sink (read and discard) or
+//     http (serve HTTPHandler over HTTP/1.1), -tls (echo or sink inside
+//     TLS, with a self-signed certificate made at start: SelfSigned),
 //     -loops n (event loops or threads where the contender has them; 0 is
-//     its default, GOMAXPROCS).
+//     its default, GOMAXPROCS), -cpuprofile file (a pprof CPU profile of
+//     the server, from start to stop). A server that does not offer TLS or HTTP
+//     (see Feature) refuses -tls or -mode http with exit status 2.
 //   - Once listening, the server prints one line, "ready <host:port>", with
 //     the address it is bound to. Errors go to stderr, with exit status 1.
 //   - It then reads commands from stdin, one per line: "stats" prints one
@@ -26,6 +30,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -37,6 +42,19 @@ const (
 	Echo Mode = "echo"
 	// Sink reads and discards.
 	Sink Mode = "sink"
+	// HTTP serves HTTPHandler over HTTP/1.1, with keep-alive.
+	HTTP Mode = "http"
+)
+
+// A Feature is something a server may offer beyond plaintext echo and
+// sink: package contenders lists which server offers which.
+type Feature string
+
+const (
+	// TLS is echo and sink inside TLS (-tls).
+	TLS Feature = "tls"
+	// HTTPServer is -mode http.
+	HTTPServer Feature = "http"
 )
 
 // Config is what the flags ask of a server.
@@ -44,8 +62,14 @@ type Config struct {
 	// Addr is the TCP address to listen on, host:port; port 0 picks a
 	// free one.
 	Addr string
-	// Mode is Echo or Sink.
+	// Mode is Echo, Sink or HTTP.
 	Mode Mode
+	// TLS wraps echo or sink in TLS, with the certificate of TLSConfig.
+	TLS bool
+	// CPUProfile, if set, is the file Run writes a CPU profile (pprof)
+	// of the server to, from its start to its stop: where its time per
+	// message goes.
+	CPUProfile string
 	// Loops is the number of event loops or threads, where the
 	// contender has them; 0 means its default (GOMAXPROCS).
 	Loops int
@@ -67,27 +91,40 @@ type Server struct {
 // A ServeFunc starts serving as cfg says and returns once listening.
 type ServeFunc func(cfg Config) (*Server, error)
 
-// Main runs a benchmark server: it parses the command line, starts serve,
-// prints the ready line and answers the commands on stdin until quit. It
-// exits the process with the protocol's status.
-func Main(serve ServeFunc) {
-	os.Exit(Run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr, serve))
+// Main runs a benchmark server that offers the features offers: it parses
+// the command line, starts serve, prints the ready line and answers the
+// commands on stdin until quit. It exits the process with the protocol's
+// status.
+func Main(serve ServeFunc, offers ...Feature) {
+	os.Exit(Run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr, serve, offers...))
 }
 
 // Run is Main on the given arguments and streams; it returns the exit
 // status: 0 after quit or the end of stdin (and the "stopped" line), 1 on
-// errors, 2 on bad usage.
-func Run(args []string, stdin io.Reader, stdout, stderr io.Writer, serve ServeFunc) int {
+// errors, 2 on bad usage, a feature asked for that offers lacks included.
+func Run(args []string, stdin io.Reader, stdout, stderr io.Writer, serve ServeFunc, offers ...Feature) int {
 	name := "server"
 	if len(os.Args) > 0 {
 		name = filepath.Base(os.Args[0])
 	}
-	cfg, err := parseFlags(name, args, stderr)
+	cfg, err := parseFlags(name, args, stderr, offers)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
 		return 2
+	}
+	if cfg.CPUProfile != "" {
+		stop, err := startCPUProfile(cfg.CPUProfile)
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			return 1
+		}
+		defer func() {
+			if err := stop(); err != nil {
+				fmt.Fprintln(stderr, err)
+			}
+		}()
 	}
 	srv, err := serve(cfg)
 	if err != nil {
@@ -115,14 +152,16 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer, serve ServeFu
 	return 0
 }
 
-// parseFlags reads the protocol's flags from args; errors are reported on
-// stderr by the flag set.
-func parseFlags(name string, args []string, stderr io.Writer) (Config, error) {
+// parseFlags reads the protocol's flags from args, for a server that
+// offers offers; errors are reported on stderr.
+func parseFlags(name string, args []string, stderr io.Writer, offers []Feature) (Config, error) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var cfg Config
 	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:0", "TCP `host:port` to listen on")
-	mode := fs.String("mode", string(Echo), "echo (write back every byte read) or sink (read and discard)")
+	mode := fs.String("mode", string(Echo), "echo (write back every byte read), sink (read and discard) or http (serve HTTP/1.1)")
+	fs.BoolVar(&cfg.TLS, "tls", false, "echo or sink inside TLS, with a self-signed certificate")
+	fs.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write a CPU profile of the server, from start to stop, to `file`")
 	fs.IntVar(&cfg.Loops, "loops", 0, "event loops or threads (0: the contender's default, GOMAXPROCS)")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
@@ -132,8 +171,20 @@ func parseFlags(name string, args []string, stderr io.Writer) (Config, error) {
 		err := fmt.Errorf("unexpected arguments %q", fs.Args())
 		fmt.Fprintln(stderr, err)
 		return cfg, err
-	case cfg.Mode != Echo && cfg.Mode != Sink:
-		err := fmt.Errorf("-mode %q: want echo or sink", *mode)
+	case cfg.Mode != Echo && cfg.Mode != Sink && cfg.Mode != HTTP:
+		err := fmt.Errorf("-mode %q: want echo, sink or http", *mode)
+		fmt.Fprintln(stderr, err)
+		return cfg, err
+	case cfg.Mode == HTTP && !slices.Contains(offers, HTTPServer):
+		err := fmt.Errorf("-mode http: %s does not serve HTTP", name)
+		fmt.Fprintln(stderr, err)
+		return cfg, err
+	case cfg.TLS && !slices.Contains(offers, TLS):
+		err := fmt.Errorf("-tls: %s does not serve TLS", name)
+		fmt.Fprintln(stderr, err)
+		return cfg, err
+	case cfg.TLS && cfg.Mode == HTTP:
+		err := errors.New("-tls goes with -mode echo or sink")
 		fmt.Fprintln(stderr, err)
 		return cfg, err
 	case cfg.Loops < 0:

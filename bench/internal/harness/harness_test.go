@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"io"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -75,6 +77,33 @@ func TestRunBadUsage(t *testing.T) {
 	}
 }
 
+func TestRunFeatures(t *testing.T) {
+	for _, tc := range []struct {
+		args   []string
+		offers []Feature
+		want   Config // zero: refused with status 2
+	}{
+		{[]string{"-tls"}, nil, Config{}},
+		{[]string{"-mode", "http"}, []Feature{TLS}, Config{}},
+		{[]string{"-mode", "http", "-tls"}, []Feature{TLS, HTTPServer}, Config{}},
+		{[]string{"-tls"}, []Feature{TLS}, Config{Addr: "127.0.0.1:0", Mode: Echo, TLS: true}},
+		{[]string{"-mode", "sink", "-tls"}, []Feature{TLS}, Config{Addr: "127.0.0.1:0", Mode: Sink, TLS: true}},
+		{[]string{"-mode", "http"}, []Feature{HTTPServer}, Config{Addr: "127.0.0.1:0", Mode: HTTP}},
+	} {
+		var f fake
+		var errs bytes.Buffer
+		code := Run(tc.args, strings.NewReader(""), io.Discard, &errs, f.serve, tc.offers...)
+		switch {
+		case tc.want == (Config{}) && (code != 2 || errs.Len() == 0 || f.cfg != (Config{})):
+			t.Errorf("%q offering %q: exit status %d, served %+v, stderr %q; want status 2, nothing served and a message",
+				tc.args, tc.offers, code, f.cfg, errs.String())
+		case tc.want != (Config{}) && (code != 0 || f.cfg != tc.want):
+			t.Errorf("%q offering %q: exit status %d, config %+v, stderr %q; want 0 and %+v",
+				tc.args, tc.offers, code, f.cfg, errs.String(), tc.want)
+		}
+	}
+}
+
 func TestRunServeError(t *testing.T) {
 	var out, errs bytes.Buffer
 	serve := func(Config) (*Server, error) { return nil, io.ErrUnexpectedEOF }
@@ -125,5 +154,41 @@ func TestRunStopFails(t *testing.T) {
 	}
 	if strings.Contains(out.String(), "stopped") || !strings.Contains(errs.String(), io.ErrClosedPipe.Error()) {
 		t.Errorf("stdout %q, stderr %q: want no \"stopped\" and the error", out.String(), errs.String())
+	}
+}
+
+func TestRunCPUProfile(t *testing.T) {
+	// os.CreateTemp, not t.TempDir, whose cleanup fails under Wine (the
+	// removal of a file just closed fails there); the file is removed as
+	// far as it can be.
+	tmp, err := os.CreateTemp("", "harness-cpu-*.pprof")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := tmp.Name()
+	tmp.Close()
+	t.Cleanup(func() { os.Remove(path) })
+	var f fake
+	var errs bytes.Buffer
+	if code := Run([]string{"-cpuprofile", path}, strings.NewReader("stats\n"), io.Discard, &errs, f.serve); code != 0 {
+		t.Fatalf("exit status %d, stderr %q", code, errs.String())
+	}
+	if f.cfg.CPUProfile != path {
+		t.Errorf("config %+v, want CPUProfile %q", f.cfg, path)
+	}
+	// A pprof profile is gzipped, and complete once Run returns.
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(data) < 2 || data[0] != 0x1f || data[1] != 0x8b {
+		t.Errorf("profile of %d bytes does not start as gzip: % x", len(data), data[:min(len(data), 8)])
+	}
+
+	// A profile that cannot be written is an error, before serving.
+	var g fake
+	bad := filepath.Join("no-such-folder", "cpu.pprof")
+	if code := Run([]string{"-cpuprofile", bad}, strings.NewReader(""), io.Discard, io.Discard, g.serve); code != 1 || g.cfg != (Config{}) {
+		t.Errorf("-cpuprofile %s: exit status %d, served %+v; want 1 and nothing served", bad, code, g.cfg)
 	}
 }

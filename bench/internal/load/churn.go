@@ -1,11 +1,8 @@
 package load
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"io"
-	"net"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -30,6 +27,12 @@ func (r *ChurnResult) PerSecond() float64 {
 // server, does one MessageSize-byte round trip, checks it, closes, and
 // starts over. A failed connection or a wrong echo is an error.
 func Churn(ctx context.Context, addr string, workers int, duration time.Duration) (*ChurnResult, error) {
+	return Client{}.Churn(ctx, addr, workers, duration)
+}
+
+// Churn is Churn with the client's connections and round trip: with TLS,
+// every connection does a full handshake.
+func (cl Client) Churn(ctx context.Context, addr string, workers int, duration time.Duration) (*ChurnResult, error) {
 	// A timer, not a context deadline: the dialer would apply the
 	// deadline itself and could fail a dial before ctx reports the end.
 	ctx, cancel := context.WithCancel(ctx)
@@ -45,7 +48,7 @@ func Churn(ctx context.Context, addr string, workers int, duration time.Duration
 	start := time.Now()
 	for w := range workers {
 		wg.Go(func() {
-			if err := churnWorker(ctx, addr, uint64(w), &total); err != nil {
+			if err := cl.churnWorker(ctx, addr, uint64(w), &total); err != nil {
 				errOnce.Do(func() { runErr = err })
 				cancel()
 			}
@@ -59,38 +62,28 @@ func Churn(ctx context.Context, addr string, workers int, duration time.Duration
 }
 
 // churnWorker is one churn goroutine. It returns nil when ctx ends.
-func churnWorker(ctx context.Context, addr string, id uint64, total *atomic.Uint64) error {
-	d := net.Dialer{Timeout: dialTimeout}
-	msg := make([]byte, MessageSize)
-	echo := make([]byte, MessageSize)
+func (cl Client) churnWorker(ctx context.Context, addr string, id uint64, total *atomic.Uint64) error {
 	for seq := uint64(0); ; seq++ {
-		fillMessage(msg, id, seq)
-		err := churnOnce(ctx, &d, addr, msg, echo)
+		err := cl.churnOnce(ctx, addr, id, seq)
 		if ctx.Err() != nil {
 			return nil // the run is over; the last attempt does not count
 		}
 		if err != nil {
 			return fmt.Errorf("worker %d, connection %d: %w", id, seq, err)
 		}
-		if !bytes.Equal(msg, echo) {
-			return mismatchError(id, seq, msg, echo)
-		}
 		total.Add(1)
 	}
 }
 
-// churnOnce connects, sends msg, reads its echo into echo, and closes.
-func churnOnce(ctx context.Context, d *net.Dialer, addr string, msg, echo []byte) error {
-	c, err := d.DialContext(ctx, "tcp", addr)
+// churnOnce connects, does the seq-th round trip of worker id, and
+// closes.
+func (cl Client) churnOnce(ctx context.Context, addr string, id, seq uint64) error {
+	c, err := cl.dial(ctx, addr)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
 	stop := context.AfterFunc(ctx, func() { c.SetDeadline(time.Now()) })
 	defer stop()
-	if _, err := c.Write(msg); err != nil {
-		return err
-	}
-	_, err = io.ReadFull(c, echo)
-	return err
+	return cl.exchange(c, id)(seq)
 }

@@ -1,11 +1,9 @@
 package load
 
 import (
-	"bytes"
 	"context"
+	"errors"
 	"fmt"
-	"io"
-	"net"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -15,6 +13,9 @@ import (
 type EchoConfig struct {
 	Addr  string
 	Conns int
+	// Client is what the connections speak; the zero Client is the
+	// plain echo.
+	Client Client
 	// Warmup runs before the measured window, Duration is its length.
 	Warmup, Duration time.Duration
 	// Progress, if not nil, is called while the connections are opened
@@ -65,7 +66,7 @@ type echoConn struct {
 // connection error before the window ends, is an error: the server is
 // broken. Connections still waiting at the end are not.
 func Echo(ctx context.Context, cfg EchoConfig) (*EchoResult, error) {
-	conns, err := DialAll(ctx, cfg.Addr, cfg.Conns, cfg.Progress)
+	conns, err := cfg.Client.DialAll(ctx, cfg.Addr, cfg.Conns, cfg.Progress)
 	if err != nil {
 		return nil, fmt.Errorf("echo: %w", err)
 	}
@@ -101,7 +102,7 @@ func Echo(ctx context.Context, cfg EchoConfig) (*EchoResult, error) {
 	shares := make([]echoConn, len(conns))
 	for i, c := range conns {
 		wg.Go(func() {
-			if err := shares[i].run(c, uint64(i), start, end, &stopped); err != nil {
+			if err := shares[i].run(cfg.Client.exchange(c, uint64(i)), uint64(i), start, end, &stopped); err != nil {
 				fail(err)
 			}
 		})
@@ -147,30 +148,22 @@ func Echo(ctx context.Context, cfg EchoConfig) (*EchoResult, error) {
 	return res, nil
 }
 
-// run is the loop of connection id: it returns nil once the run is over
-// (stopped, or past end), an error if the server misbehaves before.
-func (s *echoConn) run(c net.Conn, id uint64, start, end time.Time, stopped *atomic.Bool) error {
-	msg := make([]byte, MessageSize)
-	echo := make([]byte, MessageSize)
+// run is the loop of connection id, whose round trip is rt: it returns
+// nil once the run is over (stopped, or past end), an error if the server
+// misbehaves before.
+func (s *echoConn) run(rt RoundTrip, id uint64, start, end time.Time, stopped *atomic.Bool) error {
 	for seq := uint64(0); ; seq++ {
-		fillMessage(msg, id, seq)
 		sent := time.Now()
 		if sent.After(end) || stopped.Load() {
 			return nil
 		}
-		_, err := c.Write(msg)
-		if err == nil {
-			_, err = io.ReadFull(c, echo)
-		}
+		err := rt(seq)
 		done := time.Now()
 		if err != nil {
-			if stopped.Load() {
+			if stopped.Load() && !errors.Is(err, ErrWrongAnswer) {
 				return nil // woken by stop
 			}
 			return fmt.Errorf("echo: connection %d, message %d: %w", id, seq, err)
-		}
-		if !bytes.Equal(msg, echo) {
-			return fmt.Errorf("echo: %w", mismatchError(id, seq, msg, echo))
 		}
 		if !sent.Before(start) && !done.After(end) {
 			s.latency.Record(done.Sub(sent))

@@ -1,10 +1,8 @@
 package load
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -17,11 +15,16 @@ import (
 // caller closes them. progress, if not nil, gets the number of
 // connections opened, then the number checked, n at the end of each.
 func OpenIdle(ctx context.Context, addr string, n int, progress func(stage string, done int)) ([]net.Conn, error) {
+	return Client{}.OpenIdle(ctx, addr, n, progress)
+}
+
+// OpenIdle is OpenIdle with the client's connections and round trip.
+func (cl Client) OpenIdle(ctx context.Context, addr string, n int, progress func(stage string, done int)) ([]net.Conn, error) {
 	var dialProgress func(int)
 	if progress != nil {
 		dialProgress = func(d int) { progress("opened", d) }
 	}
-	conns, err := DialAll(ctx, addr, n, dialProgress)
+	conns, err := cl.DialAll(ctx, addr, n, dialProgress)
 	if err != nil {
 		return nil, fmt.Errorf("idle: %w", err)
 	}
@@ -44,7 +47,7 @@ func OpenIdle(ctx context.Context, addr string, n int, progress func(stage strin
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			if err := pingOnce(c, uint64(i)); err != nil {
+			if err := cl.exchange(c, uint64(i))(0); err != nil {
 				errOnce.Do(func() { runErr = fmt.Errorf("idle: connection %d: %w", i, err) })
 				return
 			}
@@ -66,23 +69,6 @@ func OpenIdle(ctx context.Context, addr string, n int, progress func(stage strin
 		progress("checked", n)
 	}
 	return conns, nil
-}
-
-// pingOnce does one round trip on c and checks the echo.
-func pingOnce(c net.Conn, id uint64) error {
-	msg := make([]byte, MessageSize)
-	echo := make([]byte, MessageSize)
-	fillMessage(msg, id, 0)
-	if _, err := c.Write(msg); err != nil {
-		return err
-	}
-	if _, err := io.ReadFull(c, echo); err != nil {
-		return err
-	}
-	if !bytes.Equal(msg, echo) {
-		return mismatchError(id, 0, msg, echo)
-	}
-	return nil
 }
 
 // CloseAll closes the connections of OpenIdle.

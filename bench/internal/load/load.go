@@ -28,14 +28,18 @@ const dialTimeout = 30 * time.Second
 // and calls progress (if not nil) with the number opened so far, from one
 // goroutine at a time, and with n at the end. On error it closes the connections it opened.
 func DialAll(ctx context.Context, addr string, n int, progress func(done int)) ([]net.Conn, error) {
+	return Client{}.DialAll(ctx, addr, n, progress)
+}
+
+// DialAll is DialAll with the client's Dialer.
+func (cl Client) DialAll(ctx context.Context, addr string, n int, progress func(done int)) ([]net.Conn, error) {
 	conns := make([]net.Conn, n)
 	var (
-		next   atomic.Int64
-		done   atomic.Int64
-		mu     sync.Mutex // serializes progress calls
-		wg     sync.WaitGroup
-		errs   = make(chan error, 1)
-		dialer = net.Dialer{Timeout: dialTimeout}
+		next atomic.Int64
+		done atomic.Int64
+		mu   sync.Mutex // serializes progress calls
+		wg   sync.WaitGroup
+		errs = make(chan error, 1)
 	)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -46,7 +50,7 @@ func DialAll(ctx context.Context, addr string, n int, progress func(done int)) (
 				if i >= n {
 					return
 				}
-				c, err := dialer.DialContext(ctx, "tcp", addr)
+				c, err := cl.dial(ctx, addr)
 				if err != nil {
 					select {
 					case errs <- fmt.Errorf("dial connection %d of %d: %w", i+1, n, err):

@@ -2,6 +2,7 @@ package load
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 )
 
@@ -18,12 +19,17 @@ func fillMessage(msg []byte, conn, seq uint64) {
 	}
 }
 
+// ErrWrongAnswer is wrapped by the errors of a server's answer that is not
+// the one expected: an echo that differs, an HTTP response that is not
+// the request's.
+var ErrWrongAnswer = errors.New("wrong answer")
+
 // mismatchError describes an echo that differs from the message sent.
 func mismatchError(conn, seq uint64, sent, got []byte) error {
 	for i := range sent {
 		if sent[i] != got[i] {
-			return fmt.Errorf("connection %d, message %d: echo differs at byte %d of %d: sent %#02x, got %#02x",
-				conn, seq, i, len(sent), sent[i], got[i])
+			return fmt.Errorf("connection %d, message %d: echo differs at byte %d of %d: sent %#02x, got %#02x: %w",
+				conn, seq, i, len(sent), sent[i], got[i], ErrWrongAnswer)
 		}
 	}
 	return nil

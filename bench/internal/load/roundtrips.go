@@ -26,8 +26,9 @@ func RoundTrips(ctx context.Context, conns []net.Conn, rounds int) error {
 	)
 	for i, c := range conns {
 		wg.Go(func() {
+			rt := echoExchange(c, uint64(i))
 			for range rounds {
-				if err := pingOnce(c, uint64(i)); err != nil {
+				if err := rt(0); err != nil {
 					errOnce.Do(func() { runErr = fmt.Errorf("round trips: connection %d: %w", i, err) })
 					return
 				}

@@ -36,6 +36,7 @@ var markdownTemplate = template.Must(template.New("BENCHMARKS.md").Funcs(templat
 	"align":    markdownAlign,
 	"duration": func(s float64) string { return time.Duration(s * float64(time.Second)).Round(time.Second).String() },
 	"utc":      func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 MST") },
+	"list":     func(ws []string) string { return strings.Join(ws, ", ") },
 }).Parse(markdownText))
 
 // Analysis returns the hand-written analysis of an existing BENCHMARKS.md,

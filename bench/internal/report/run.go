@@ -26,6 +26,9 @@ type Run struct {
 	// Seconds is the wall-clock length of the run.
 	Seconds float64         `json:"seconds"`
 	Results []result.Result `json:"results"`
+	// Merged lists the earlier runs whose results Results also holds,
+	// for the workloads this run did not measure (afdbench -merge).
+	Merged []Origin `json:"merged,omitempty"`
 }
 
 // A Contender is one of the servers compared, as the report describes it.

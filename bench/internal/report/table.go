@@ -36,13 +36,14 @@ type Cell struct {
 }
 
 // Title names the table: the workload, and the connections if more than
-// one (churn: the workers, each with a connection at a time).
+// one (churn and tls-handshake: the workers, each with a connection at a
+// time).
 func (t *Table) Title() string {
 	if t.Conns <= 1 {
 		return t.Workload
 	}
 	what := "connections"
-	if t.Workload == "churn" {
+	if t.Workload == "churn" || t.Workload == "tls-handshake" {
 		what = "workers"
 	}
 	return fmt.Sprintf("%s, %s %s", t.Workload, groupThousands(fmt.Sprint(t.Conns)), what)

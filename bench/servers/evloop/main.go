@@ -5,20 +5,25 @@
 // buffer per loop, shared by its connections) but on Windows 4 loops per
 // P (see windowsLoopsPerP), and an OnTraffic that takes all that arrived
 // with Next(-1) and writes it back. The poller is epoll on Linux and
-// \Device\Afd on Windows. The protocol is package harness's.
+// \Device\Afd on Windows. With -tls the listener is ListenTLS's (the
+// handshakes on evloop's pool, the records on the loops); with -mode http
+// an evhttp.Server serves harness.HTTPHandler on the same loops. The
+// protocol is package harness's.
 package main
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"runtime"
 
 	"github.com/goafd/afd/bench/internal/harness"
+	"github.com/goafd/afd/evhttp"
 	"github.com/goafd/afd/evloop"
 )
 
 func main() {
-	harness.Main(serve)
+	harness.Main(serve, harness.TLS, harness.HTTPServer)
 }
 
 // windowsLoopsPerP is how many loops per P the server runs on Windows
@@ -41,6 +46,27 @@ func serve(cfg harness.Config) (*harness.Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("evloop: new server: %w", err)
 	}
+	ln, stop, err := listen(srv, cfg)
+	if err != nil {
+		srv.Close()
+		return nil, fmt.Errorf("evloop: listen %s: %w", cfg.Addr, err)
+	}
+	return &harness.Server{
+		Addr:  net.TCPAddrFromAddrPort(ln.Addr()),
+		Conns: func() int { return int(srv.Conns()) },
+		Stop:  stop,
+	}, nil
+}
+
+// listen serves cfg's mode on srv and returns the listener and what stops
+// the server.
+func listen(srv *evloop.Server, cfg harness.Config) (*evloop.Listener, func() error, error) {
+	addr := "tcp://" + cfg.Addr
+	if cfg.Mode == harness.HTTP {
+		hs := &evhttp.Server{Handler: harness.HTTPHandler()}
+		ln, err := hs.Listen(srv, addr)
+		return ln, func() error { return errors.Join(hs.Close(), srv.Close()) }, err
+	}
 	h := evloop.Handler{
 		OnTraffic: func(c *evloop.Conn) {
 			data, _ := c.Next(-1)
@@ -52,14 +78,14 @@ func serve(cfg harness.Config) (*harness.Server, error) {
 			c.Discard(-1)
 		}
 	}
-	ln, err := srv.Listen("tcp://"+cfg.Addr, h)
-	if err != nil {
-		srv.Close()
-		return nil, fmt.Errorf("evloop: listen %s: %w", cfg.Addr, err)
+	if !cfg.TLS {
+		ln, err := srv.Listen(addr, h)
+		return ln, srv.Close, err
 	}
-	return &harness.Server{
-		Addr:  net.TCPAddrFromAddrPort(ln.Addr()),
-		Conns: func() int { return int(srv.Conns()) },
-		Stop:  srv.Close,
-	}, nil
+	tlsCfg, err := harness.TLSConfig()
+	if err != nil {
+		return nil, nil, err
+	}
+	ln, err := srv.ListenTLS(addr, tlsCfg, h)
+	return ln, srv.Close, err
 }

@@ -3,11 +3,15 @@
 // Command gonet is the benchmark server on Go's net package, the way Go
 // programs serve TCP: a goroutine per connection, blocking reads into a
 // 16 KiB buffer of its own, reused for every read. The runtime's network
-// poller is epoll on Linux and an I/O completion port on Windows. -loops
-// sets GOMAXPROCS. The protocol is package harness's.
+// poller is epoll on Linux and an I/O completion port on Windows. With
+// -tls the listener is crypto/tls's (tls.NewListener: the handshake runs
+// in the connection's goroutine, at its first read); with -mode http an
+// http.Server serves harness.HTTPHandler, net/http's goroutine per
+// connection. -loops sets GOMAXPROCS. The protocol is package harness's.
 package main
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -21,7 +25,7 @@ import (
 const bufSize = 16 << 10
 
 func main() {
-	harness.Main(serve)
+	harness.Main(serve, harness.TLS, harness.HTTPServer)
 }
 
 // server accepts connections and tracks them, to count and close them.
@@ -41,6 +45,17 @@ func serve(cfg harness.Config) (*harness.Server, error) {
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return nil, fmt.Errorf("gonet: listen %s: %w", cfg.Addr, err)
+	}
+	if cfg.Mode == harness.HTTP {
+		return serveHTTP(ln), nil
+	}
+	if cfg.TLS {
+		tlsCfg, err := harness.TLSConfig()
+		if err != nil {
+			ln.Close()
+			return nil, fmt.Errorf("gonet: %w", err)
+		}
+		ln = tls.NewListener(ln, tlsCfg)
 	}
 	s := &server{ln: ln, mode: cfg.Mode, conns: make(map[net.Conn]struct{})}
 	s.wg.Go(s.accept)

@@ -12,6 +12,7 @@ package harnesstest
 import (
 	"bufio"
 	"bytes"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -19,6 +20,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -205,12 +207,54 @@ func Check(t *testing.T, name string) {
 		checkExit(t, harness.ExitUnsupported)
 		return
 	}
-	t.Run("echo", func(t *testing.T) { checkEcho(t) })
+	t.Run("echo", func(t *testing.T) { checkEcho(t, plainDial) })
 	t.Run("sink", func(t *testing.T) { checkSink(t) })
 	t.Run("errors", func(t *testing.T) {
 		checkExit(t, 1, "-addr", "127.0.0.1:no-such-port")
 		checkExit(t, 2, "-mode", "mirror")
+		checkExit(t, 2, "-mode", "http", "-tls")
 	})
+	if c.Serves(harness.TLS) {
+		t.Run("tls", func(t *testing.T) { checkEcho(t, tlsDial, "-tls") })
+	} else {
+		t.Run("no-tls", func(t *testing.T) { checkExit(t, 2, "-tls") })
+	}
+	if c.Serves(harness.HTTPServer) {
+		t.Run("http", func(t *testing.T) {
+			if raceDetector && slices.Contains(c.RaceReports, harness.HTTPServer) {
+				t.Skipf("the race detector reports races in %s's HTTP server, outside this repository (contenders.Contender.RaceReports)", name)
+			}
+			checkHTTP(t)
+		})
+	} else {
+		t.Run("no-http", func(t *testing.T) { checkExit(t, 2, "-mode", "http") })
+	}
+}
+
+// plainDial opens a TCP connection to addr.
+func plainDial(addr string) (net.Conn, error) {
+	return net.DialTimeout("tcp", addr, timeout)
+}
+
+// tlsDial opens a TLS connection to addr and completes its handshake,
+// checking that the server presents the self-signed certificate of
+// harness.SelfSigned, for 127.0.0.1.
+func tlsDial(addr string) (net.Conn, error) {
+	d := &net.Dialer{Timeout: timeout}
+	c, err := tls.DialWithDialer(d, "tcp", addr, &tls.Config{InsecureSkipVerify: true})
+	if err != nil {
+		return nil, err
+	}
+	certs := c.ConnectionState().PeerCertificates
+	if len(certs) != 1 {
+		c.Close()
+		return nil, fmt.Errorf("server presents %d certificates, want 1", len(certs))
+	}
+	if err := certs[0].VerifyHostname("127.0.0.1"); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
 }
 
 // checkExit runs the server with args and checks that it exits with code
@@ -247,12 +291,13 @@ func checkExit(t *testing.T, code int, args ...string) {
 const echoConns = 8
 
 // checkEcho echoes messages of growing size, up to a few socket buffers,
-// on several connections at once, and checks the counts of connections.
-func checkEcho(t *testing.T) {
-	s := Start(t, "-mode", "echo", "-loops", "2")
+// on several connections at once opened by dial, and checks the counts of
+// connections. args are the server's flags beyond -mode echo.
+func checkEcho(t *testing.T, dial func(addr string) (net.Conn, error), args ...string) {
+	s := Start(t, append([]string{"-mode", "echo", "-loops", "2"}, args...)...)
 	conns := make([]net.Conn, echoConns)
 	for i := range conns {
-		c, err := net.DialTimeout("tcp", s.Addr, timeout)
+		c, err := dial(s.Addr)
 		if err != nil {
 			t.Fatalf("dial %s: %v", s.Addr, err)
 		}
