@@ -156,7 +156,6 @@ test-clients:
 	@echo "==> example servers with real clients"
 	cd "$(ROOT)" && bash scripts/real-clients-http.sh
 	cd "$(ROOT)" && bash scripts/real-clients-web.sh
-	cd "$(ROOT)" && bash scripts/real-clients-ws.sh
 	cd "$(ROOT)" && bash scripts/real-clients-redis.sh
 	cd "$(ROOT)" && bash scripts/real-clients-echo.sh
 	cd "$(ROOT)" && bash scripts/real-clients-tls.sh

@@ -1,31 +1,40 @@
 #!/usr/bin/env bash
 # real-clients-web.sh: examples/web (net/http handlers served by evhttp)
-# driven by real HTTP clients, curl, wrk, ab and h2load --h1, natively and
-# as a Windows binary under Wine.
+# driven by real HTTP clients, curl, wrk, ab and h2load --h1, and its
+# WebSocket echo (/ws, package evhttp/websocket) by Node.js's ws package,
+# natively and as a Windows binary under Wine.
 #
 # For each target it builds the example, starts it on 127.0.0.1 with a free
 # port (port 0: the address it prints), checks with curl the body of /,
 # keep-alive (two URLs on one command line share the connection), a chunked
 # upload to /echo (-T - with Transfer-Encoding: chunked) echoed whole,
 # Expect: 100-continue, HTTP/1.0 (answered, then closed), a 404, and a 400
-# for /ws without a WebSocket handshake (scripts/real-clients-ws.sh drives
-# /ws); runs
-# wrk, ab -k and h2load --h1 against / and checks that each made requests
-# with no failure; and stops the server as scripts/real-clients-http.sh
-# does (SIGTERM natively, "web: shut down"; a kill under Wine).
+# for /ws without a WebSocket handshake; runs scripts/node/ws-client.js
+# against ws://ADDR/ws (text and binary echoes from 0 B to 1 MiB, messages
+# sent in fragments, a rune split between two, ping/pong, a close the
+# server answers with the client's code and one the server starts with its
+# own); runs wrk, ab -k and h2load --h1 against / and checks that each
+# made requests with no failure; and stops the server as
+# scripts/real-clients-http.sh does (SIGTERM natively, "web: shut down";
+# a kill under Wine).
 #
 # Usage: scripts/real-clients-web.sh [native|windows|all]   (default all)
-# Needs curl, wrk, ab (apache2-utils) and h2load (nghttp2-client), which
-# scripts/setup.sh installs, and for windows the Wine prefix of
-# scripts/setup.sh in $AFD_CACHE (default ~/.cache/goafd).
+# Needs curl, wrk, ab (apache2-utils), h2load (nghttp2-client), node and
+# the ws package in $AFD_CACHE/node (version pinned by
+# scripts/node/package-lock.json), which scripts/setup.sh installs, and for
+# windows the Wine prefix of scripts/setup.sh in $AFD_CACHE (default
+# ~/.cache/goafd).
 set -euo pipefail
 
-name=web usage_lines=2,20
+name=web usage_lines=2,26
 # shellcheck source=lib/realclients.sh
 . "$(dirname "$0")/lib/realclients.sh"
-for c in curl wrk ab h2load; do
+for c in curl wrk ab h2load node; do
 	command -v $c >/dev/null || { echo "real-clients-web: $c not found: run scripts/setup.sh" >&2; exit 1; }
 done
+node_modules=$cache/node/node_modules
+[ -f "$node_modules/ws/package.json" ] ||
+	{ echo "real-clients-web: no ws package in $node_modules: run scripts/setup.sh" >&2; exit 1; }
 
 # start runs the server (a command line) in the background and sets pid
 # and tcp (host:port) from the line it prints.
@@ -89,6 +98,12 @@ check_load() {
 	echo "real-clients-web: $target: h2load --h1 -n 5000 -c 20 -m 10 (pipelined): $(sed -n 's/^finished in [^,]*, \([0-9.]* req\/s\).*/\1/p' "$work/client")"
 }
 
+check_ws() {
+	NODE_PATH=$node_modules node "$root/scripts/node/ws-client.js" "ws://$tcp/ws" >"$work/client" 2>&1 ||
+		fail "ws-client.js failed"
+	sed "s/^/real-clients-web: $target: ws: /" "$work/client"
+}
+
 for target in $targets; do
 	t0=$(date +%s)
 	case $target in
@@ -103,6 +118,7 @@ for target in $targets; do
 		;;
 	esac
 	check_curl
+	check_ws
 	check_load
 	stop
 	echo "real-clients-web: $target: PASS ($(($(date +%s) - t0)) s)"

@@ -7,9 +7,9 @@
 #      gcc for `go test -race`, redis-tools for
 #      scripts/real-clients-redis.sh, curl and wrk for
 #      scripts/real-clients-http.sh, apache2-utils (ab) and
-#      nghttp2-client (h2load) for scripts/real-clients-web.sh, openssl for
-#      scripts/real-clients-tls.sh, nodejs and npm for
-#      scripts/real-clients-ws.sh, plus any extra ones: see below),
+#      nghttp2-client (h2load), nodejs and npm for
+#      scripts/real-clients-web.sh, openssl for scripts/real-clients-tls.sh,
+#      plus any extra ones: see below),
 #   2. creates a Wine prefix in $AFD_CACHE/wine (wineboot -i, once),
 #   3. builds scripts/wine/bcryptprimitives.{c,def} into a DLL and installs it
 #      into the prefix's system32 (Go 1.26 binaries need ProcessPrng, which
@@ -17,7 +17,7 @@
 #   4. installs the go_windows_amd64_exec wrapper into $AFD_CACHE/bin; put
 #      that folder on PATH and `GOOS=windows GOARCH=amd64 go test` runs the
 #      test binaries under Wine,
-#   5. installs the Node.js ws package of scripts/real-clients-ws.sh into
+#   5. installs the Node.js ws package of scripts/real-clients-web.sh into
 #      $AFD_CACHE/node, at the version of scripts/node/package-lock.json
 #      (npm ci), when it is missing or the lock file changed.
 # On other systems (Windows, macOS: tests run natively) it does nothing.
