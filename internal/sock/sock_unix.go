@@ -20,13 +20,8 @@ func Socket(n Network) (Handle, error) {
 	if !n.stream() {
 		typ = unix.SOCK_DGRAM
 	}
-	fd, err := unix.Socket(family, typ, 0)
+	fd, err := socketNonblock(family, typ)
 	if err != nil {
-		return 0, fmt.Errorf("sock: socket %v: %w", n, err)
-	}
-	unix.CloseOnExec(fd)
-	if err := unix.SetNonblock(fd, true); err != nil {
-		unix.Close(fd)
 		return 0, fmt.Errorf("sock: socket %v: %w", n, err)
 	}
 	if n.ipv6() {
@@ -77,13 +72,8 @@ func connect(h Handle, a netip.AddrPort) error {
 // non-blocking. With none pending it fails with an error for which
 // WouldBlock is true.
 func Accept(l Handle) (Handle, error) {
-	fd, _, err := unix.Accept(int(l))
+	fd, _, err := acceptNonblock(int(l))
 	if err != nil {
-		return 0, fmt.Errorf("sock: accept on %d: %w", l, err)
-	}
-	unix.CloseOnExec(fd)
-	if err := unix.SetNonblock(fd, true); err != nil {
-		unix.Close(fd)
 		return 0, fmt.Errorf("sock: accept on %d: %w", l, err)
 	}
 	return Handle(fd), nil
@@ -242,13 +232,8 @@ func datagramOptions(Handle) error { return nil }
 // AcceptAddr is Accept that also returns the peer's address, which the
 // accept call hands back anyway.
 func AcceptAddr(l Handle) (Handle, netip.AddrPort, error) {
-	fd, sa, err := unix.Accept(int(l))
+	fd, sa, err := acceptNonblock(int(l))
 	if err != nil {
-		return 0, netip.AddrPort{}, fmt.Errorf("sock: accept on %d: %w", l, err)
-	}
-	unix.CloseOnExec(fd)
-	if err := unix.SetNonblock(fd, true); err != nil {
-		unix.Close(fd)
 		return 0, netip.AddrPort{}, fmt.Errorf("sock: accept on %d: %w", l, err)
 	}
 	return Handle(fd), addrPort(sa), nil

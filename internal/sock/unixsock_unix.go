@@ -14,16 +14,7 @@ import (
 // unixSocket returns a new non-blocking, close-on-exec Unix-domain stream
 // socket.
 func unixSocket() (int, error) {
-	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM, 0)
-	if err != nil {
-		return -1, err
-	}
-	unix.CloseOnExec(fd)
-	if err := unix.SetNonblock(fd, true); err != nil {
-		unix.Close(fd)
-		return -1, err
-	}
-	return fd, nil
+	return socketNonblock(unix.AF_UNIX, unix.SOCK_STREAM)
 }
 
 // ListenUnix returns a non-blocking Unix-domain stream socket listening
