@@ -10,11 +10,12 @@
 //
 //	go run ./cmd/afdbench [-quick] [-pin] [-platforms linux,wine] [-contenders evloop,gonet]
 //	    [-workloads echo,stream,churn,idle,wine-requests,tls-echo,tls-idle,tls-handshake,
-//	    tls-wine-requests,http-hello,http-echo,http-idle,http-wine-requests,micro]
+//	    tls-wine-requests,http-hello,http-echo,http-idle,http-wine-requests,ws-idle,micro]
 //	    [-out DIR] [-md FILE] [-merge FILE]
 //
-// The tls-* and http-* workloads run on the contenders that serve TLS
-// (-tls) and HTTP (-mode http), as package contenders lists them; the
+// The tls-*, http-* and ws-* workloads run on the contenders that serve
+// TLS (-tls), HTTP (-mode http) and WebSocket (-mode ws), as package
+// contenders lists them; the
 // *wine-requests workloads on Wine only.
 //
 //	go run ./cmd/afdbench -from results/results.json

@@ -34,6 +34,8 @@ type settings struct {
 	// while the wine server's requests are counted.
 	HTTPTraceConns  int
 	HTTPTraceWindow time.Duration
+	// WSIdleConns is the connection count of ws-idle.
+	WSIdleConns int
 }
 
 var (
@@ -57,6 +59,7 @@ var (
 		HTTPIdleConns:    50,
 		HTTPTraceConns:   10,
 		HTTPTraceWindow:  400 * time.Millisecond,
+		WSIdleConns:      20,
 	}
 	fullSettings = settings{
 		EchoConns:        []int{1, 100, 1000},
@@ -73,5 +76,6 @@ var (
 		HTTPIdleConns:    10_000,
 		HTTPTraceConns:   1000,
 		HTTPTraceWindow:  2 * time.Second,
+		WSIdleConns:      10_000,
 	}
 )
