@@ -28,8 +28,8 @@
 // so that the client's share of the machine does not move the server's
 // figures; the servers then see one CPU.
 //
-// -quick runs every workload briefly (the TLS and HTTP ones at a few
-// connections), but the micro-benchmarks and the traced TLS and HTTP
+// -quick runs every workload briefly (the TLS, HTTP and WebSocket ones
+// at a few connections), but the micro-benchmarks and the traced TLS and HTTP
 // workloads unless -workloads names them, writes to a temporary folder and leaves
 // BENCHMARKS.md alone: it checks that every contender builds, starts,
 // echoes the right bytes and exits cleanly, and fails only if one does

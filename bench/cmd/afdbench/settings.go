@@ -41,9 +41,10 @@ type settings struct {
 var (
 	// Quick mode leaves out 1,000 echo connections: under Wine a window of
 	// 400 ms is shorter than a server takes to answer them all once, so it
-	// would measure nothing; the full run records that scale. Of the TLS
-	// and HTTP workloads it runs one small variant each, which check the
-	// contenders' TLS and HTTP.
+	// would measure nothing; the full run records that scale. Of the TLS,
+	// HTTP and WebSocket workloads it runs one small variant each, which
+	// check the contenders' TLS, HTTP and WebSocket (ws-idle's 20
+	// connections add about a second, with its server starts).
 	quickSettings = settings{
 		EchoConns:        []int{1, 100},
 		Warmup:           100 * time.Millisecond,
