@@ -2,6 +2,7 @@ package evhttp
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"net"
 	"net/http"
@@ -49,11 +50,12 @@ type hconn struct {
 	p *parser
 
 	state   connState
-	timer   *evloop.Timer // the head's, the wait's for a request, or ReadTimeout's
-	wtimer  *evloop.Timer // WriteTimeout's
-	headAt  time.Time     // when the running request's head began, for ReadTimeout
-	seq     uint64        // counts requests: a timer of an earlier one does nothing
-	body    *body         // of the running request, if it has one
+	tls     *tls.ConnectionState // of a TLS connection, for Request.TLS; else nil
+	timer   *evloop.Timer        // the head's, the wait's for a request, or ReadTimeout's
+	wtimer  *evloop.Timer        // WriteTimeout's
+	headAt  time.Time            // when the running request's head began, for ReadTimeout
+	seq     uint64               // counts requests: a timer of an earlier one does nothing
+	body    *body                // of the running request, if it has one
 	drained int64
 	done    bool // the running handler has returned (loop's view)
 	cancel  context.CancelFunc
@@ -93,6 +95,9 @@ func (hc *hconn) abort(err error) {
 func (s *Server) onOpen(c *evloop.Conn) {
 	hc := &hconn{s: s, c: c, p: newParser(s.MaxHeaderBytes), state: connHead}
 	hc.wcond.L = &hc.wmu
+	if st, ok := c.ConnectionState(); ok {
+		hc.tls = &st // shared by the connection's requests, as net/http does
+	}
 	c.SetContext(hc)
 	if !s.track(hc) {
 		hc.state = connClosing
@@ -360,6 +365,7 @@ func (hc *hconn) startRequest() {
 		hc.state = connBody
 	}
 	req.RemoteAddr = hc.c.RemoteNetAddr().String()
+	req.TLS = hc.tls
 	ctx, cancel := context.WithCancel(s.baseContext())
 	ctx = context.WithValue(ctx, http.ServerContextKey, s.std)
 	ctx = context.WithValue(ctx, http.LocalAddrContextKey, hc.c.LocalNetAddr())

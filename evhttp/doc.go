@@ -7,6 +7,10 @@
 //	...
 //	srv.Shutdown(ctx)
 //
+// HTTPS is ListenAndServeTLS (or ListenTLS): evloop's TLS listener does
+// the handshake and the records, the requests see Request.TLS, and
+// WebSocket upgrades on it (package evhttp/websocket) are wss://.
+//
 // # Model
 //
 // A connection lives on its evloop loop. The loop parses what arrives
@@ -63,7 +67,8 @@
 //     half-close) is not answered: evloop closes a connection at the peer's
 //     end of stream, and the request's context is cancelled; net/http
 //     answers;
-//   - ConnState, ConnContext, TLS and HTTP/2, response trailers;
+//   - ConnState, ConnContext, HTTP/2 (ALPN offers http/1.1 at most),
+//     response trailers;
 //     http.ResponseController's deadlines return http.ErrNotSupported
 //     (FlushError is supported). Without WriteTimeout, a client that
 //     never reads blocks its handler's Write until the connection closes

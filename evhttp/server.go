@@ -2,7 +2,9 @@ package evhttp
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
+	"fmt"
 	"log"
 	"net/http"
 	"sync"
@@ -200,10 +202,34 @@ func (s *Server) EvloopHandler() evloop.Handler {
 // with the loops of es, and returns the listener, which Shutdown and Close
 // close.
 func (s *Server) Listen(es *evloop.Server, addr string) (*evloop.Listener, error) {
+	return s.listen(es, addr, nil)
+}
+
+// ListenTLS is Listen for HTTPS: the connections do a TLS handshake with
+// cfg (evloop.Server.ListenTLS, whose terms cfg follows) before they are
+// served. Give cfg NextProtos "http/1.1" for ALPN; the server speaks no
+// HTTP/2. WebSocket upgrades on it are wss://.
+func (s *Server) ListenTLS(es *evloop.Server, addr string, cfg *tls.Config) (*evloop.Listener, error) {
+	if cfg == nil {
+		return nil, fmt.Errorf("evhttp: listen %s: TLS without a tls.Config", addr)
+	}
+	return s.listen(es, addr, cfg)
+}
+
+// listen serves on addr, with TLS if cfg is not nil.
+func (s *Server) listen(es *evloop.Server, addr string, cfg *tls.Config) (*evloop.Listener, error) {
 	if s.shuttingDown() {
 		return nil, http.ErrServerClosed
 	}
-	ln, err := es.Listen(addr, s.EvloopHandler())
+	var (
+		ln  *evloop.Listener
+		err error
+	)
+	if cfg != nil {
+		ln, err = es.ListenTLS(addr, cfg, s.EvloopHandler())
+	} else {
+		ln, err = es.Listen(addr, s.EvloopHandler())
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -218,6 +244,20 @@ func (s *Server) Listen(es *evloop.Server, addr string) (*evloop.Listener, error
 // http.ErrServerClosed, as http.Server's does. ready, if not nil, is
 // called with the listener once it is serving.
 func (s *Server) ListenAndServe(addr string, ready func(*evloop.Listener)) error {
+	return s.listenAndServe(addr, nil, ready)
+}
+
+// ListenAndServeTLS is ListenAndServe for HTTPS, with cfg as ListenTLS
+// takes it.
+func (s *Server) ListenAndServeTLS(addr string, cfg *tls.Config, ready func(*evloop.Listener)) error {
+	if cfg == nil {
+		return fmt.Errorf("evhttp: listen %s: TLS without a tls.Config", addr)
+	}
+	return s.listenAndServe(addr, cfg, ready)
+}
+
+// listenAndServe is ListenAndServe, with TLS if cfg is not nil.
+func (s *Server) listenAndServe(addr string, cfg *tls.Config, ready func(*evloop.Listener)) error {
 	s.init()
 	es, err := evloop.NewServer(s.EvloopConfig)
 	if err != nil {
@@ -232,7 +272,7 @@ func (s *Server) ListenAndServe(addr string, ready func(*evloop.Listener)) error
 	s.own, s.ownDone = es, make(chan struct{})
 	done := s.ownDone
 	s.mu.Unlock()
-	ln, err := s.Listen(es, addr)
+	ln, err := s.listen(es, addr, cfg)
 	if err != nil {
 		es.Close()
 		close(done)

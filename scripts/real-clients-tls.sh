@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # real-clients-tls.sh: the TLS of evloop (ListenTLS) driven by real TLS
-# clients, openssl s_client, curl and redis-cli --tls, against the
+# clients, openssl s_client, curl, wrk and redis-cli --tls, against the
 # examples run with -tls, natively and as Windows binaries under Wine.
 #
 # For each target: examples/http with a certificate made here by openssl
@@ -10,19 +10,23 @@
 # and with TLS 1.3. examples/echo with -tls alone (a self-signed
 # certificate made at start): s_client sees that certificate (CN
 # localhost) and gets its line echoed. examples/redis with -tls:
-# redis-cli --tls answers PING and SET/GET. Each server is stopped as in
+# redis-cli --tls answers PING and SET/GET. examples/web (evhttp over
+# ListenTLS) with the certificate of -cert and -key: curl --cacert gets
+# / and has 1 MiB echoed by /echo (an upload of known length, and a
+# chunked one); wrk -t2 -c20 -d3s on https:// makes requests without
+# socket errors or non-2xx answers. Each server is stopped as in
 # scripts/real-clients-echo.sh (a graceful shutdown natively).
 #
 # Usage: scripts/real-clients-tls.sh [native|windows|all]   (default all)
-# Needs Go, openssl, curl and redis-cli (scripts/setup.sh installs them)
+# Needs Go, openssl, curl, wrk and redis-cli (scripts/setup.sh installs them)
 # and, for windows, the Wine prefix of scripts/setup.sh in $AFD_CACHE.
 set -euo pipefail
 
-name=tls usage_lines=2,19
+name=tls usage_lines=2,22
 # shellcheck source=lib/realclients.sh
 . "$(dirname "$0")/lib/realclients.sh"
 
-for tool in openssl curl redis-cli; do
+for tool in openssl curl wrk redis-cli; do
 	command -v "$tool" >/dev/null || { echo "real-clients-tls: $tool not found: run scripts/setup.sh" >&2; exit 1; }
 done
 
@@ -58,14 +62,14 @@ for target in $targets; do
 	t0=$(date +%s)
 	case $target in
 	native)
-		for ex in http echo redis; do
+		for ex in http echo redis web; do
 			(cd "$root" && go build -o "$work/$ex" "./examples/$ex")
 			eval "run_$ex() { exec \"$work/$ex\" \"\$@\"; }"
 		done
 		;;
 	windows)
 		prepare_windows
-		for ex in http echo redis; do
+		for ex in http echo redis web; do
 			(cd "$root" && GOOS=windows GOARCH=amd64 go build -o "$work/$ex.exe" "./examples/$ex")
 			eval "run_$ex() { exec go_windows_amd64_exec \"$work/$ex.exe\" \"\$@\"; }"
 		done
@@ -120,6 +124,26 @@ for target in $targets; do
 	got=$(rcli GET k) && [ "$got" = v ] || fail "redis-cli --tls GET: '$got'"
 	echo "real-clients-tls: $target: redis-cli --tls: PING, SET, GET answered"
 	stop redis
+
+	# evhttp over TLS: curl --cacert on / and /echo, and wrk on https://.
+	launch run_web -addr tcp://127.0.0.1:0 -loops 2 -tls -cert "$work/cert.pem" -key "$work/key.pem"
+	await_address tcp "web: listening on https://"
+	got=$(timeout 30 curl -sS --cacert "$work/cert.pem" -w ' %{http_version}' "https://$tcp/" 2>&1) || fail "curl to web: $got"
+	[ "$got" = "Hello, World! 1.1" ] || fail "curl to web: got '$got'"
+	head -c 1048576 /dev/urandom >"$work/body"
+	timeout 60 curl -sS --cacert "$work/cert.pem" --data-binary @"$work/body" -H 'Content-Type: application/octet-stream' \
+		-o "$work/back" "https://$tcp/echo" 2>"$work/client" || fail "curl /echo: $(cat "$work/client")"
+	cmp -s "$work/body" "$work/back" || fail "curl /echo: $(wc -c <"$work/back") bytes back, not the 1 MiB sent"
+	timeout 60 curl -sS --cacert "$work/cert.pem" -T - -H 'Transfer-Encoding: chunked' -o "$work/back" \
+		"https://$tcp/echo" <"$work/body" 2>"$work/client" || fail "curl /echo chunked: $(cat "$work/client")"
+	cmp -s "$work/body" "$work/back" || fail "curl /echo chunked: $(wc -c <"$work/back") bytes back, not the 1 MiB sent"
+	echo "real-clients-tls: $target: curl --cacert to web: /, 1 MiB echoed by /echo (length known and chunked)"
+	timeout 60 wrk -t2 -c20 -d3s --timeout 5s "https://$tcp/" >"$work/client" 2>&1 || fail "wrk https: $(cat "$work/client")"
+	n=$(sed -n 's/^ *\([0-9]*\) requests in .*/\1/p' "$work/client")
+	if [ -z "$n" ] || [ "$n" -eq 0 ]; then fail "wrk https made no requests: $(cat "$work/client")"; fi
+	grep -q 'Socket errors\|Non-2xx' "$work/client" && fail "wrk https: $(grep 'Socket errors\|Non-2xx' "$work/client")"
+	echo "real-clients-tls: $target: wrk -t2 -c20 -d3s https://: $n requests, $(sed -n 's/^Requests\/sec: *//p' "$work/client") req/s"
+	stop web
 
 	echo "real-clients-tls: $target: PASS ($(($(date +%s) - t0)) s)"
 done

@@ -11,13 +11,19 @@
 //
 // Usage:
 //
-//	web [-addr addr] [-loops n] [-idle d] [-maxconns n]
+//	web [-addr addr] [-loops n] [-idle d] [-maxconns n] [-tls [-cert file -key file]]
 //
 // -addr takes an address in evloop's form (tcp://127.0.0.1:8080); port 0
 // picks a free port. Once listening, web prints
 // "web: listening on http://127.0.0.1:8080" and serves until SIGINT or
 // SIGTERM, when it shuts down gracefully (WebSocket connections are closed
 // with 1001, the requests running finish) and prints "web: shut down".
+//
+// With -tls it serves HTTPS (TLS 1.2 and 1.3, ALPN "http/1.1", /ws as
+// wss://) over evloop's TLS listener, with the certificate of -cert and
+// -key (PEM files), or without them a self-signed one for localhost,
+// 127.0.0.1 and ::1 made at start, and prints
+// "web: listening on https://127.0.0.1:8080".
 package main
 
 import (
@@ -37,6 +43,7 @@ import (
 	"github.com/goafd/afd/evhttp"
 	"github.com/goafd/afd/evhttp/websocket"
 	"github.com/goafd/afd/evloop"
+	"github.com/goafd/afd/examples/internal/tlsflag"
 )
 
 func main() {
@@ -96,8 +103,13 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		loops    = fs.Int("loops", 0, "event loops (0: GOMAXPROCS)")
 		idle     = fs.Duration("idle", time.Minute, "close keep-alive connections idle this long (0: never)")
 		maxConns = fs.Int("maxconns", 10000, "refuse connections beyond this many (0: no limit)")
+		tlsFlags = tlsflag.Register(fs)
 	)
 	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	tlsCfg, err := tlsFlags.Config("http/1.1")
+	if err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
@@ -112,12 +124,23 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	served := make(chan error, 1)
 	ready := make(chan *evloop.Listener, 1)
-	go func() { served <- srv.ListenAndServe(*addr, func(ln *evloop.Listener) { ready <- ln }) }()
+	scheme := "http"
+	if tlsCfg != nil {
+		scheme = "https"
+	}
+	go func() {
+		onReady := func(ln *evloop.Listener) { ready <- ln }
+		if tlsCfg != nil {
+			served <- srv.ListenAndServeTLS(*addr, tlsCfg, onReady)
+		} else {
+			served <- srv.ListenAndServe(*addr, onReady)
+		}
+	}()
 	select {
 	case err := <-served:
 		return err
 	case ln := <-ready:
-		fmt.Fprintf(out, "web: listening on http://%v\n", ln.Addr())
+		fmt.Fprintf(out, "web: listening on %s://%v\n", scheme, ln.Addr())
 	}
 	select {
 	case err := <-served:

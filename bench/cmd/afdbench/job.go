@@ -40,11 +40,14 @@ const (
 	// its requests; its results are tls-handshake's, metric
 	// requests_per_msg (per connection).
 	wlTLSWineRequests = "tls-wine-requests"
+	// wlWSIdle is idle WebSocket connections (after the upgrade and one
+	// echoed message), on the contenders that serve WebSocket.
+	wlWSIdle = "ws-idle"
 )
 
 // allWorkloads lists the workloads in the order they run.
 var allWorkloads = []string{wlEcho, wlStream, wlChurn, wlIdle, wlWineRequests,
-	wlTLSEcho, wlTLSIdle, wlTLSHandshake, wlTLSWineRequests, wlHTTPHello, wlHTTPEcho, wlHTTPIdle, wlHTTPWineRequests, wlMicro}
+	wlTLSEcho, wlTLSIdle, wlTLSHandshake, wlTLSWineRequests, wlHTTPHello, wlHTTPEcho, wlHTTPIdle, wlHTTPWineRequests, wlWSIdle, wlMicro}
 
 // offered returns the feature a contender must offer to run workload w,
 // "" for the plaintext workloads every contender runs.
@@ -54,6 +57,8 @@ func offered(w string) harness.Feature {
 		return harness.TLS
 	case wlHTTPHello, wlHTTPEcho, wlHTTPIdle, wlHTTPWineRequests:
 		return harness.HTTPServer
+	case wlWSIdle:
+		return harness.WebSocket
 	}
 	return ""
 }
@@ -90,6 +95,8 @@ func (j *job) serverArgs() []string {
 		return []string{"-mode", "sink"}
 	case offered(j.workload) == harness.HTTPServer:
 		return []string{"-mode", "http"}
+	case offered(j.workload) == harness.WebSocket:
+		return []string{"-mode", "ws"}
 	case offered(j.workload) == harness.TLS:
 		return []string{"-mode", "echo", "-tls"}
 	}
@@ -115,7 +122,7 @@ func (j *job) metrics() []metric {
 		return []metric{{report.ConnsPerSec, "conns/s"}}
 	case wlTLSHandshake:
 		return []metric{{report.ConnsPerSec, "conns/s"}, {report.CPUPerMsg, "µs"}}
-	case wlIdle, wlTLSIdle, wlHTTPIdle:
+	case wlIdle, wlTLSIdle, wlHTTPIdle, wlWSIdle:
 		return []metric{{report.RSSPerConn, "B"}, {report.GoMemPerConn, "B"}, {report.HandlesPerConn, ""}}
 	case wlWineRequests:
 		return []metric{{report.RequestsPerMsg, "req/msg"}}
@@ -174,6 +181,8 @@ func (j *job) client() load.Client {
 		return load.HTTPHello()
 	case wlHTTPEcho:
 		return load.HTTPEcho()
+	case wlWSIdle:
+		return load.WebSocket()
 	}
 	return load.Client{}
 }

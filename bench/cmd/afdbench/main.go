@@ -10,11 +10,12 @@
 //
 //	go run ./cmd/afdbench [-quick] [-pin] [-platforms linux,wine] [-contenders evloop,gonet]
 //	    [-workloads echo,stream,churn,idle,wine-requests,tls-echo,tls-idle,tls-handshake,
-//	    tls-wine-requests,http-hello,http-echo,http-idle,http-wine-requests,micro]
+//	    tls-wine-requests,http-hello,http-echo,http-idle,http-wine-requests,ws-idle,micro]
 //	    [-out DIR] [-md FILE] [-merge FILE]
 //
-// The tls-* and http-* workloads run on the contenders that serve TLS
-// (-tls) and HTTP (-mode http), as package contenders lists them; the
+// The tls-*, http-* and ws-* workloads run on the contenders that serve
+// TLS (-tls), HTTP (-mode http) and WebSocket (-mode ws), as package
+// contenders lists them; the
 // *wine-requests workloads on Wine only.
 //
 //	go run ./cmd/afdbench -from results/results.json
@@ -27,8 +28,8 @@
 // so that the client's share of the machine does not move the server's
 // figures; the servers then see one CPU.
 //
-// -quick runs every workload briefly (the TLS and HTTP ones at a few
-// connections), but the micro-benchmarks and the traced TLS and HTTP
+// -quick runs every workload briefly (the TLS, HTTP and WebSocket ones
+// at a few connections), but the micro-benchmarks and the traced TLS and HTTP
 // workloads unless -workloads names them, writes to a temporary folder and leaves
 // BENCHMARKS.md alone: it checks that every contender builds, starts,
 // echoes the right bytes and exits cleanly, and fails only if one does

@@ -131,7 +131,7 @@ func (r *runner) measure(ctx context.Context, j *job, srv *serverproc.Server, tr
 		return j.results(res.PerSecond()), fmt.Sprintf("%.0f conns/s", res.PerSecond()), nil
 	case wlTLSHandshake:
 		return r.handshakes(ctx, j, srv)
-	case wlIdle, wlTLSIdle, wlHTTPIdle:
+	case wlIdle, wlTLSIdle, wlHTTPIdle, wlWSIdle:
 		return r.idle(ctx, j, srv)
 	case wlWineRequests:
 		return r.wineRequests(ctx, j, srv.Addr, tracer)

@@ -246,6 +246,8 @@ func plan(opts *options, platforms []*platform) []*group {
 					}
 				case wlHTTPIdle:
 					add(w, set.HTTPIdleConns, start+float64(set.HTTPIdleConns)*perConn)
+				case wlWSIdle:
+					add(w, set.WSIdleConns, start+float64(set.WSIdleConns)*perConn)
 				case wlTLSWineRequests:
 					if p.Wine != nil {
 						add(w, set.HandshakeWorkers, start+5+set.HTTPTraceWindow.Seconds())

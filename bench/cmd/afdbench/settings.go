@@ -34,14 +34,17 @@ type settings struct {
 	// while the wine server's requests are counted.
 	HTTPTraceConns  int
 	HTTPTraceWindow time.Duration
+	// WSIdleConns is the connection count of ws-idle.
+	WSIdleConns int
 }
 
 var (
 	// Quick mode leaves out 1,000 echo connections: under Wine a window of
 	// 400 ms is shorter than a server takes to answer them all once, so it
-	// would measure nothing; the full run records that scale. Of the TLS
-	// and HTTP workloads it runs one small variant each, which check the
-	// contenders' TLS and HTTP.
+	// would measure nothing; the full run records that scale. Of the TLS,
+	// HTTP and WebSocket workloads it runs one small variant each, which
+	// check the contenders' TLS, HTTP and WebSocket (ws-idle's 20
+	// connections add about a second, with its server starts).
 	quickSettings = settings{
 		EchoConns:        []int{1, 100},
 		Warmup:           100 * time.Millisecond,
@@ -57,6 +60,7 @@ var (
 		HTTPIdleConns:    50,
 		HTTPTraceConns:   10,
 		HTTPTraceWindow:  400 * time.Millisecond,
+		WSIdleConns:      20,
 	}
 	fullSettings = settings{
 		EchoConns:        []int{1, 100, 1000},
@@ -73,5 +77,6 @@ var (
 		HTTPIdleConns:    10_000,
 		HTTPTraceConns:   1000,
 		HTTPTraceWindow:  2 * time.Second,
+		WSIdleConns:      10_000,
 	}
 )

@@ -47,15 +47,15 @@ var all = []Contender{
 		Name:        "evloop",
 		Package:     "./servers/evloop",
 		GOOS:        []string{"linux", "windows"},
-		Offers:      []harness.Feature{harness.TLS, harness.HTTPServer},
-		Description: "evloop (this project): event loops on poll, epoll on Linux (GOMAXPROCS loops), AFD on Windows (4 loops per P); TLS: ListenTLS (crypto/tls, handshakes on a pool, records on the loops); HTTP: evhttp",
+		Offers:      []harness.Feature{harness.TLS, harness.HTTPServer, harness.WebSocket},
+		Description: "evloop (this project): event loops on poll, epoll on Linux (GOMAXPROCS loops), AFD on Windows (4 loops per P); TLS: ListenTLS (crypto/tls, handshakes on a pool, records on the loops); HTTP: evhttp; WebSocket: evhttp/websocket",
 	},
 	{
 		Name:        "gonet",
 		Package:     "./servers/gonet",
 		GOOS:        []string{"linux", "windows"},
-		Offers:      []harness.Feature{harness.TLS, harness.HTTPServer},
-		Description: "Go net: a goroutine per connection with a 16 KiB buffer (IOCP on Windows, epoll on Linux); TLS: crypto/tls's listener; HTTP: net/http",
+		Offers:      []harness.Feature{harness.TLS, harness.HTTPServer, harness.WebSocket},
+		Description: "Go net: a goroutine per connection with a 16 KiB buffer (IOCP on Windows, epoll on Linux); TLS: crypto/tls's listener; HTTP: net/http; WebSocket: net/http and gorilla/websocket v1.5.3, a goroutine per connection",
 	},
 	{
 		Name:        "gnet",
@@ -67,13 +67,15 @@ var all = []Contender{
 		Name:    "nbio",
 		Package: "./servers/nbio",
 		GOOS:    []string{"linux"},
-		Offers:  []harness.Feature{harness.HTTPServer},
+		Offers:  []harness.Feature{harness.HTTPServer, harness.WebSocket},
 		// nbhttp v1.6.8: between the listener goroutine that fills a
 		// connection's fields (nbhttp/engine.go:340) and the poller
 		// that reads them (nbhttp/processor.go:230): in 3 of 4 runs
-		// of `go test -race -count=2` of its check.
-		RaceReports: []harness.Feature{harness.HTTPServer},
-		Description: "nbio: event loops on epoll; HTTP: nbhttp (no TLS: see bench/servers/nbio)",
+		// of `go test -race -count=2` of its check. Its WebSocket
+		// connections are served by the same code: the same report in
+		// 2 of 5 runs of `go test -race -count=4 -run TestProtocol/ws`.
+		RaceReports: []harness.Feature{harness.HTTPServer, harness.WebSocket},
+		Description: "nbio: event loops on epoll; HTTP: nbhttp; WebSocket: nbhttp/websocket (no TLS: see bench/servers/nbio)",
 	},
 	{
 		Name:        "wsapoll",

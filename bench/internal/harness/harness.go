@@ -6,12 +6,14 @@
 //
 //   - Flags: -addr host:port to listen on (default 127.0.0.1:0), -mode echo
 //     (write back every byte read, in order), sink (read and discard) or
-//     http (serve HTTPHandler over HTTP/1.1), -tls (echo or sink inside
+//     http (serve HTTPHandler over HTTP/1.1) or ws (upgrade every HTTP/1.1
+//     request to a WebSocket and echo its messages), -tls (echo or sink inside
 //     TLS, with a self-signed certificate made at start: SelfSigned),
 //     -loops n (event loops or threads where the contender has them; 0 is
 //     its default, GOMAXPROCS), -cpuprofile file (a pprof CPU profile of
-//     the server, from start to stop). A server that does not offer TLS or HTTP
-//     (see Feature) refuses -tls or -mode http with exit status 2.
+//     the server, from start to stop). A server that does not offer TLS,
+//     HTTP or WebSocket (see Feature) refuses -tls, -mode http or -mode ws
+//     with exit status 2.
 //   - Once listening, the server prints one line, "ready <host:port>", with
 //     the address it is bound to. Errors go to stderr, with exit status 1.
 //   - It then reads commands from stdin, one per line: "stats" prints one
@@ -44,6 +46,10 @@ const (
 	Sink Mode = "sink"
 	// HTTP serves HTTPHandler over HTTP/1.1, with keep-alive.
 	HTTP Mode = "http"
+	// WS upgrades every HTTP/1.1 request to a WebSocket and sends every
+	// message back as it came (text or binary); Conns counts the
+	// WebSocket connections open.
+	WS Mode = "ws"
 )
 
 // A Feature is something a server may offer beyond plaintext echo and
@@ -55,6 +61,8 @@ const (
 	TLS Feature = "tls"
 	// HTTPServer is -mode http.
 	HTTPServer Feature = "http"
+	// WebSocket is -mode ws.
+	WebSocket Feature = "ws"
 )
 
 // Config is what the flags ask of a server.
@@ -62,7 +70,7 @@ type Config struct {
 	// Addr is the TCP address to listen on, host:port; port 0 picks a
 	// free one.
 	Addr string
-	// Mode is Echo, Sink or HTTP.
+	// Mode is Echo, Sink, HTTP or WS.
 	Mode Mode
 	// TLS wraps echo or sink in TLS, with the certificate of TLSConfig.
 	TLS bool
@@ -159,7 +167,7 @@ func parseFlags(name string, args []string, stderr io.Writer, offers []Feature) 
 	fs.SetOutput(stderr)
 	var cfg Config
 	fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:0", "TCP `host:port` to listen on")
-	mode := fs.String("mode", string(Echo), "echo (write back every byte read), sink (read and discard) or http (serve HTTP/1.1)")
+	mode := fs.String("mode", string(Echo), "echo (write back every byte read), sink (read and discard), http (serve HTTP/1.1) or ws (a WebSocket echo)")
 	fs.BoolVar(&cfg.TLS, "tls", false, "echo or sink inside TLS, with a self-signed certificate")
 	fs.StringVar(&cfg.CPUProfile, "cpuprofile", "", "write a CPU profile of the server, from start to stop, to `file`")
 	fs.IntVar(&cfg.Loops, "loops", 0, "event loops or threads (0: the contender's default, GOMAXPROCS)")
@@ -171,19 +179,23 @@ func parseFlags(name string, args []string, stderr io.Writer, offers []Feature) 
 		err := fmt.Errorf("unexpected arguments %q", fs.Args())
 		fmt.Fprintln(stderr, err)
 		return cfg, err
-	case cfg.Mode != Echo && cfg.Mode != Sink && cfg.Mode != HTTP:
-		err := fmt.Errorf("-mode %q: want echo, sink or http", *mode)
+	case cfg.Mode != Echo && cfg.Mode != Sink && cfg.Mode != HTTP && cfg.Mode != WS:
+		err := fmt.Errorf("-mode %q: want echo, sink, http or ws", *mode)
 		fmt.Fprintln(stderr, err)
 		return cfg, err
 	case cfg.Mode == HTTP && !slices.Contains(offers, HTTPServer):
 		err := fmt.Errorf("-mode http: %s does not serve HTTP", name)
 		fmt.Fprintln(stderr, err)
 		return cfg, err
+	case cfg.Mode == WS && !slices.Contains(offers, WebSocket):
+		err := fmt.Errorf("-mode ws: %s does not serve WebSocket", name)
+		fmt.Fprintln(stderr, err)
+		return cfg, err
 	case cfg.TLS && !slices.Contains(offers, TLS):
 		err := fmt.Errorf("-tls: %s does not serve TLS", name)
 		fmt.Fprintln(stderr, err)
 		return cfg, err
-	case cfg.TLS && cfg.Mode == HTTP:
+	case cfg.TLS && (cfg.Mode == HTTP || cfg.Mode == WS):
 		err := errors.New("-tls goes with -mode echo or sink")
 		fmt.Fprintln(stderr, err)
 		return cfg, err

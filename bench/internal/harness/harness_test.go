@@ -89,6 +89,9 @@ func TestRunFeatures(t *testing.T) {
 		{[]string{"-tls"}, []Feature{TLS}, Config{Addr: "127.0.0.1:0", Mode: Echo, TLS: true}},
 		{[]string{"-mode", "sink", "-tls"}, []Feature{TLS}, Config{Addr: "127.0.0.1:0", Mode: Sink, TLS: true}},
 		{[]string{"-mode", "http"}, []Feature{HTTPServer}, Config{Addr: "127.0.0.1:0", Mode: HTTP}},
+		{[]string{"-mode", "ws"}, []Feature{TLS, HTTPServer}, Config{}},
+		{[]string{"-mode", "ws", "-tls"}, []Feature{TLS, HTTPServer, WebSocket}, Config{}},
+		{[]string{"-mode", "ws"}, []Feature{WebSocket}, Config{Addr: "127.0.0.1:0", Mode: WS}},
 	} {
 		var f fake
 		var errs bytes.Buffer

@@ -7,23 +7,27 @@
 // with Next(-1) and writes it back. The poller is epoll on Linux and
 // \Device\Afd on Windows. With -tls the listener is ListenTLS's (the
 // handshakes on evloop's pool, the records on the loops); with -mode http
-// an evhttp.Server serves harness.HTTPHandler on the same loops. The
-// protocol is package harness's.
+// an evhttp.Server serves harness.HTTPHandler on the same loops; with
+// -mode ws it upgrades every request with package evhttp/websocket's
+// Upgrader (its defaults) and writes every message back from OnMessage.
+// The protocol is package harness's.
 package main
 
 import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"runtime"
 
 	"github.com/goafd/afd/bench/internal/harness"
 	"github.com/goafd/afd/evhttp"
+	"github.com/goafd/afd/evhttp/websocket"
 	"github.com/goafd/afd/evloop"
 )
 
 func main() {
-	harness.Main(serve, harness.TLS, harness.HTTPServer)
+	harness.Main(serve, harness.TLS, harness.HTTPServer, harness.WebSocket)
 }
 
 // windowsLoopsPerP is how many loops per P the server runs on Windows
@@ -62,8 +66,11 @@ func serve(cfg harness.Config) (*harness.Server, error) {
 // the server.
 func listen(srv *evloop.Server, cfg harness.Config) (*evloop.Listener, func() error, error) {
 	addr := "tcp://" + cfg.Addr
-	if cfg.Mode == harness.HTTP {
+	if cfg.Mode == harness.HTTP || cfg.Mode == harness.WS {
 		hs := &evhttp.Server{Handler: harness.HTTPHandler()}
+		if cfg.Mode == harness.WS {
+			hs.Handler = wsEcho()
+		}
 		ln, err := hs.Listen(srv, addr)
 		return ln, func() error { return errors.Join(hs.Close(), srv.Close()) }, err
 	}
@@ -88,4 +95,15 @@ func listen(srv *evloop.Server, cfg harness.Config) (*evloop.Listener, func() er
 	}
 	ln, err := srv.ListenTLS(addr, tlsCfg, h)
 	return ln, srv.Close, err
+}
+
+// wsEcho upgrades every request to a WebSocket whose messages are
+// written back as they came. The connections stay evloop's, which
+// srv.Conns counts and srv.Close closes.
+func wsEcho() http.Handler {
+	u := &websocket.Upgrader{CheckOrigin: func(*http.Request) bool { return true }}
+	h := websocket.Handler{
+		OnMessage: func(c *websocket.Conn, typ websocket.MessageType, data []byte) { c.WriteMessage(typ, data) },
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { u.Upgrade(w, r, h) })
 }

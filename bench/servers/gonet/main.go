@@ -7,7 +7,10 @@
 // -tls the listener is crypto/tls's (tls.NewListener: the handshake runs
 // in the connection's goroutine, at its first read); with -mode http an
 // http.Server serves harness.HTTPHandler, net/http's goroutine per
-// connection. -loops sets GOMAXPROCS. The protocol is package harness's.
+// connection; with -mode ws the same http.Server upgrades every request
+// with gorilla/websocket (an Upgrader of its defaults) and echoes its
+// messages from a goroutine per connection, ReadMessage then WriteMessage,
+// as gorilla's echo example does. -loops sets GOMAXPROCS. The protocol is package harness's.
 package main
 
 import (
@@ -25,7 +28,7 @@ import (
 const bufSize = 16 << 10
 
 func main() {
-	harness.Main(serve, harness.TLS, harness.HTTPServer)
+	harness.Main(serve, harness.TLS, harness.HTTPServer, harness.WebSocket)
 }
 
 // server accepts connections and tracks them, to count and close them.
@@ -46,8 +49,11 @@ func serve(cfg harness.Config) (*harness.Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("gonet: listen %s: %w", cfg.Addr, err)
 	}
-	if cfg.Mode == harness.HTTP {
-		return serveHTTP(ln), nil
+	switch cfg.Mode {
+	case harness.HTTP:
+		return serveHTTP(ln, harness.HTTPHandler(), nil), nil
+	case harness.WS:
+		return serveWS(ln), nil
 	}
 	if cfg.TLS {
 		tlsCfg, err := harness.TLSConfig()

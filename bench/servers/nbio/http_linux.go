@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http"
 	"time"
 
 	"github.com/lesismal/nbio/nbhttp"
@@ -14,12 +15,12 @@ import (
 // stopTimeout bounds nbhttp's Shutdown.
 const stopTimeout = 10 * time.Second
 
-// serveHTTP serves harness.HTTPHandler on addr with nbhttp on loops
-// pollers, its defaults otherwise (keep-alive of 120 s, handlers on its
-// task pool).
-func serveHTTP(addr string, loops int) (*harness.Server, error) {
+// serveHTTP serves h on addr with nbhttp on loops pollers, its defaults
+// otherwise (keep-alive of 120 s, handlers on its task pool). Its count
+// of connections holds the upgraded ones, which stay nbhttp's.
+func serveHTTP(addr string, loops int, h http.Handler) (*harness.Server, error) {
 	eng := nbhttp.NewEngine(nbhttp.Config{
-		Network: "tcp", Addrs: []string{addr}, NPoller: loops, Handler: harness.HTTPHandler(),
+		Network: "tcp", Addrs: []string{addr}, NPoller: loops, Handler: h,
 	})
 	if err := eng.Start(); err != nil {
 		return nil, fmt.Errorf("nbhttp: listen %s: %w", addr, err)

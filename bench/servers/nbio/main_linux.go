@@ -3,7 +3,8 @@
 // of them) on epoll, and an OnData that writes back what it is handed
 // (nbio copies what the socket does not take at once, so the handler
 // passes its read buffer without a copy of its own). With -mode http
-// nbhttp serves harness.HTTPHandler. It does not serve -tls: nbio's TLS
+// nbhttp serves harness.HTTPHandler, and with -mode ws nbhttp's
+// websocket.Upgrader echoes WebSocket messages. It does not serve -tls: nbio's TLS
 // for raw connections, extension/tls over llib's fork of crypto/tls
 // (marked deprecated in its source), was tried and left out: under the
 // race detector it reports data races between the OnOpen that makes a
@@ -29,7 +30,7 @@ import (
 func main() {
 	// nbio logs to stdout, the harness's protocol channel.
 	logging.Output = os.Stderr
-	harness.Main(serve, harness.HTTPServer)
+	harness.Main(serve, harness.HTTPServer, harness.WebSocket)
 }
 
 func serve(cfg harness.Config) (*harness.Server, error) {
@@ -37,8 +38,11 @@ func serve(cfg harness.Config) (*harness.Server, error) {
 	if loops == 0 {
 		loops = runtime.GOMAXPROCS(0)
 	}
-	if cfg.Mode == harness.HTTP {
-		return serveHTTP(cfg.Addr, loops)
+	switch cfg.Mode {
+	case harness.HTTP:
+		return serveHTTP(cfg.Addr, loops, harness.HTTPHandler())
+	case harness.WS:
+		return serveHTTP(cfg.Addr, loops, wsEcho())
 	}
 	eng := nbio.NewEngine(nbio.Config{Network: "tcp", Addrs: []string{cfg.Addr}, NPoller: loops})
 	var conns atomic.Int64

@@ -229,6 +229,16 @@ func Check(t *testing.T, name string) {
 	} else {
 		t.Run("no-http", func(t *testing.T) { checkExit(t, 2, "-mode", "http") })
 	}
+	if c.Serves(harness.WebSocket) {
+		t.Run("ws", func(t *testing.T) {
+			if raceDetector && slices.Contains(c.RaceReports, harness.WebSocket) {
+				t.Skipf("the race detector reports races in %s's WebSocket server, outside this repository (contenders.Contender.RaceReports)", name)
+			}
+			checkWS(t)
+		})
+	} else {
+		t.Run("no-ws", func(t *testing.T) { checkExit(t, 2, "-mode", "ws") })
+	}
 }
 
 // plainDial opens a TCP connection to addr.
