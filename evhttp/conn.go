@@ -71,6 +71,15 @@ type hconn struct {
 	liveCancel context.CancelFunc // of the running request, for abort
 	liveBody   *body              // of the running request, for abort
 	onDrop     func(error)        // answers a handler waiting for a function of Run, see setOnDrop
+
+	// Of the running request, for the pool's worker (run).
+	w   *response
+	req *http.Request
+
+	// Made once per connection rather than per request.
+	remoteAddr string
+	localAddr  net.Addr
+	doneFn     func(*evloop.Conn) // runs handlerDone on the loop
 }
 
 // abort fails the running request from any goroutine: its writes and body
@@ -93,6 +102,7 @@ func (hc *hconn) abort(err error) {
 func (s *Server) onOpen(c *evloop.Conn) {
 	hc := &hconn{s: s, c: c, p: newParser(s.MaxHeaderBytes), state: connHead}
 	hc.wcond.L = &hc.wmu
+	hc.doneFn = func(*evloop.Conn) { hc.handlerDone() }
 	c.SetContext(hc)
 	if !s.track(hc) {
 		hc.state = connClosing
@@ -359,10 +369,13 @@ func (hc *hconn) startRequest() {
 		req.Body = hc.body
 		hc.state = connBody
 	}
-	req.RemoteAddr = hc.c.RemoteNetAddr().String()
+	if hc.localAddr == nil {
+		hc.remoteAddr = hc.c.RemoteNetAddr().String()
+		hc.localAddr = hc.c.LocalNetAddr()
+	}
+	req.RemoteAddr = hc.remoteAddr
 	ctx, cancel := context.WithCancel(s.baseContext())
-	ctx = context.WithValue(ctx, http.ServerContextKey, s.std)
-	ctx = context.WithValue(ctx, http.LocalAddrContextKey, hc.c.LocalNetAddr())
+	ctx = &requestContext{Context: ctx, srv: s.std, local: hc.localAddr}
 	hc.cancel = cancel
 	hc.wmu.Lock()
 	hc.liveCancel, hc.liveBody = cancel, hc.body
@@ -378,7 +391,30 @@ func (hc *hconn) startRequest() {
 	hc.setDeadlines()
 	w := newResponse(hc, req)
 	w.cancel = cancel
-	s.pool.submit(func() { hc.serve(w, req) })
+	hc.w, hc.req = w, req
+	s.pool.submit(hc)
+}
+
+// run serves the running request, on a worker of the pool.
+func (hc *hconn) run() { hc.serve(hc.w, hc.req) }
+
+// A requestContext is a request's context: the values of
+// http.ServerContextKey and http.LocalAddrContextKey over the request's
+// cancelable context, in one allocation instead of one per value.
+type requestContext struct {
+	context.Context
+	srv   *http.Server
+	local net.Addr
+}
+
+func (c *requestContext) Value(key any) any {
+	switch key {
+	case http.ServerContextKey:
+		return c.srv
+	case http.LocalAddrContextKey:
+		return c.local
+	}
+	return c.Context.Value(key)
 }
 
 // bodyEnd: the body of the running request is complete.
@@ -512,5 +548,5 @@ func (hc *hconn) serve(w *response, req *http.Request) {
 	if w.body != nil {
 		w.body.Close()
 	}
-	hc.c.Run(func(*evloop.Conn) { hc.handlerDone() })
+	hc.c.Run(hc.doneFn)
 }
