@@ -56,7 +56,12 @@ type hconn struct {
 	body    *body         // of the running request, if it has one
 	drained int64
 	done    bool // the running handler has returned (loop's view)
-	cancel  context.CancelFunc
+	// paused: the loop has paused the connection (PauseRead) since it
+	// last resumed it. next resumes only then: ResumeRead finds out
+	// whether it runs on the loop, which costs more than the rest of a
+	// small request's way through the loop.
+	paused bool
+	cancel context.CancelFunc
 
 	proto   *Protocol   // after SwitchProtocols
 	expect  bool        // the running request expects 100-continue
@@ -310,6 +315,7 @@ func (hc *hconn) onTraffic() {
 			// stops reading once its background read has a byte, the
 			// client's going is then seen only after the response.
 			hc.c.PauseRead()
+			hc.paused = true
 			return
 		default:
 			hc.consume(-1)
@@ -451,6 +457,7 @@ func (hc *hconn) handlerDone() {
 			return
 		}
 		hc.state = connDrain
+		hc.paused = false
 		hc.c.ResumeRead() // the body may have stalled: the rest is read and dropped
 		hc.onTraffic()
 	}
@@ -470,7 +477,10 @@ func (hc *hconn) next() {
 	hc.state = connIdle
 	hc.p.releaseHead()
 	hc.setTimer(hc.s.idleTimeout())
-	hc.c.ResumeRead() // paused while the request ran, if input waited
+	if hc.paused { // while the request ran, as input waited
+		hc.paused = false
+		hc.c.ResumeRead()
+	}
 	hc.onTraffic()
 }
 
