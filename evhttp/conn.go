@@ -386,7 +386,9 @@ func (hc *hconn) startRequest() {
 	hc.wmu.Lock()
 	hc.liveCancel, hc.liveBody = cancel, hc.body
 	hc.wmu.Unlock()
+	tmpl := req
 	req = req.WithContext(ctx)
+	putRequest(tmpl)
 	if hc.body != nil {
 		hc.body.req = req
 	}
