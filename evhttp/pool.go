@@ -26,7 +26,9 @@ type pool struct {
 	running int // workers, busy or waiting
 	waiting int // workers waiting on handoff that no submit has claimed
 	queue   []task
-	handoff chan task // to a waiting worker, claimed under mu first
+	handoff chan task     // to a waiting worker, claimed under mu first
+	linger  time.Duration // workerLinger if zero
+	started int           // workers started, for tests
 }
 
 // submit runs t on a worker, now or once one is free. It never blocks
@@ -35,7 +37,7 @@ func (p *pool) submit(t task) {
 	p.mu.Lock()
 	if p.waiting > 0 {
 		// Claimed under mu: the worker receives it, even if its wait
-		// is over (see linger).
+		// is over (see wait).
 		p.waiting--
 		h := p.handoff
 		p.mu.Unlock()
@@ -44,6 +46,7 @@ func (p *pool) submit(t task) {
 	}
 	if p.running < p.max {
 		p.running++
+		p.started++
 		if p.handoff == nil {
 			p.handoff = make(chan task)
 		}
@@ -73,20 +76,23 @@ func (p *pool) work(t task) {
 			continue
 		}
 		p.waiting++
-		h := p.handoff
+		h, d := p.handoff, p.linger
 		p.mu.Unlock()
-		if timer == nil {
-			timer = time.NewTimer(workerLinger)
-		} else {
-			timer.Reset(workerLinger)
+		if d == 0 {
+			d = workerLinger
 		}
-		t = p.linger(h, timer)
+		if timer == nil {
+			timer = time.NewTimer(d)
+		} else {
+			timer.Reset(d)
+		}
+		t = p.wait(h, timer)
 	}
 }
 
-// linger waits for a task handed off to the worker, and returns nil if
+// wait waits for a task handed off to the worker, and returns nil if
 // none comes before timer fires: the worker exits.
-func (p *pool) linger(h chan task, timer *time.Timer) task {
+func (p *pool) wait(h chan task, timer *time.Timer) task {
 	select {
 	case t := <-h:
 		timer.Stop()
