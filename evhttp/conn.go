@@ -167,7 +167,11 @@ func (s *Server) onClose(c *evloop.Conn, err error) {
 // setTimer replaces the connection's timer with one that closes it after
 // d (none for d <= 0), unless a request's head has come by then.
 func (hc *hconn) setTimer(d time.Duration) {
-	hc.replaceTimer(d > 0, d, func() {
+	if d <= 0 {
+		hc.replaceTimer(false, 0, nil) // no closure made for no timer
+		return
+	}
+	hc.replaceTimer(true, d, func() {
 		if hc.state == connIdle || hc.state == connHead {
 			hc.close() // as net/http: no answer to a head that did not come in time
 		}
@@ -194,7 +198,26 @@ func (hc *hconn) replaceTimer(on bool, d time.Duration, f func()) {
 // begun.
 func (hc *hconn) setDeadlines() {
 	s, seq := hc.s, hc.seq
-	hc.replaceTimer(s.ReadTimeout > 0 && hc.state == connBody, time.Until(hc.headAt.Add(s.ReadTimeout)), func() {
+	if s.ReadTimeout <= 0 || hc.state != connBody {
+		hc.replaceTimer(false, 0, nil) // no closure made for no timer
+	} else {
+		hc.setReadTimer(seq)
+	}
+	hc.stopWriteTimer()
+	if s.WriteTimeout > 0 {
+		hc.wtimer = hc.c.AfterFunc(s.WriteTimeout, func(*evloop.Conn) {
+			hc.wtimer = nil
+			if hc.seq == seq {
+				hc.closeAfter.Store(true)
+				hc.failWrites(errWriteTimeout)
+			}
+		})
+	}
+}
+
+// setReadTimer starts the timer of ReadTimeout for request seq.
+func (hc *hconn) setReadTimer(seq uint64) {
+	hc.replaceTimer(true, time.Until(hc.headAt.Add(hc.s.ReadTimeout)), func() {
 		if hc.seq != seq {
 			return
 		}
@@ -212,16 +235,6 @@ func (hc *hconn) setDeadlines() {
 			hc.close()
 		}
 	})
-	hc.stopWriteTimer()
-	if s.WriteTimeout > 0 {
-		hc.wtimer = hc.c.AfterFunc(s.WriteTimeout, func(*evloop.Conn) {
-			hc.wtimer = nil
-			if hc.seq == seq {
-				hc.closeAfter.Store(true)
-				hc.failWrites(errWriteTimeout)
-			}
-		})
-	}
 }
 
 // stopWriteTimer stops the timer of WriteTimeout: the response is

@@ -41,6 +41,7 @@ type response struct {
 	header   http.Header // the handler's
 	out      []byte      // from WriteHeader to the head's write: the status line and the handler's fields as at WriteHeader (later changes are not sent, as with net/http)
 	outBox   *[]byte     // w.out's, from outPool
+	bufBox   *[]byte     // w.buf's, from bufPool
 	fields   fieldSet    // the fields of the header at WriteHeader that writeHeader decides
 	status   int
 	frame    framing
@@ -134,7 +135,8 @@ func (w *response) Write(p []byte) (int, error) {
 	w.written += int64(len(p))
 	if w.frame == frameUnset && len(w.buf)+len(p) <= bufferSize {
 		if w.buf == nil {
-			w.buf = (*bufPool.Get().(*[]byte))[:0]
+			w.bufBox = bufPool.Get().(*[]byte)
+			w.buf = (*w.bufBox)[:0]
 		}
 		w.buf = append(w.buf, p...)
 		return len(p), nil
@@ -300,11 +302,11 @@ func (w *response) finish() {
 	case frameClose:
 		w.hc.closeAfter.Store(true)
 	}
-	if cap(w.buf) == bufferSize {
-		b := w.buf[:0]
-		bufPool.Put(&b)
+	if w.bufBox != nil && cap(w.buf) == bufferSize {
+		*w.bufBox = w.buf[:0]
+		bufPool.Put(w.bufBox)
 	}
-	w.buf = nil
+	w.buf, w.bufBox = nil, nil
 }
 
 // bufPool holds the body buffers of responses: a response takes one for
