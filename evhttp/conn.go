@@ -481,6 +481,7 @@ func (hc *hconn) handlerDone() {
 // next ends the running request and goes on to the next one, or closes.
 func (hc *hconn) next() {
 	hc.body = nil
+	hc.w, hc.req = nil, nil // an idle connection holds no request
 	hc.wmu.Lock()
 	hc.liveCancel, hc.liveBody = nil, nil
 	hc.wmu.Unlock()
