@@ -114,3 +114,18 @@ func (p *pool) wait(h chan task, timer *time.Timer) task {
 	// stays for it.
 	return <-h
 }
+
+// release has the workers waiting for a task exit now rather than at the
+// end of their linger: the server is closing. Workers busy now wait and
+// exit as usual.
+func (p *pool) release() {
+	p.mu.Lock()
+	n := p.waiting
+	p.waiting = 0
+	p.running -= n
+	h := p.handoff
+	p.mu.Unlock()
+	for range n {
+		h <- nil // each claimed worker takes one, and exits
+	}
+}

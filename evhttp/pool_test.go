@@ -1,6 +1,7 @@
 package evhttp
 
 import (
+	"io"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -103,4 +104,30 @@ func TestPoolBoundAndOrder(t *testing.T) {
 		t.Fatalf("%d tasks at once, max %d", m, max)
 	}
 	waitIdle(t, p)
+}
+
+// TestCloseReleasesWorkers: Close has the pool's waiting workers exit at
+// once, not at the end of their linger.
+func TestCloseReleasesWorkers(t *testing.T) {
+	s := &Server{Handler: hello}
+	addr := serve(t, s)
+	nc, br := dial(t, addr)
+	io.WriteString(nc, "GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+	readResp(t, br, "GET")
+	for { // until the worker waits for the next request
+		s.pool.mu.Lock()
+		waiting := s.pool.waiting
+		s.pool.mu.Unlock()
+		if waiting == 1 {
+			break
+		}
+		runtime.Gosched()
+	}
+	s.Close()
+	s.pool.mu.Lock()
+	running, waiting := s.pool.running, s.pool.waiting
+	s.pool.mu.Unlock()
+	if running != 0 || waiting != 0 {
+		t.Fatalf("after Close: %d workers, %d waiting; want none", running, waiting)
+	}
 }
