@@ -49,6 +49,7 @@ func (b *body) room() int {
 		// The pause comes before stalled can be seen: a Read that makes
 		// room resumes after it (of the two, the last one made holds).
 		b.hc.c.PauseRead()
+		b.hc.paused = true
 		b.stalled = true
 		return 0
 	}

@@ -58,7 +58,12 @@ type hconn struct {
 	body    *body                // of the running request, if it has one
 	drained int64
 	done    bool // the running handler has returned (loop's view)
-	cancel  context.CancelFunc
+	// paused: the loop has paused the connection (PauseRead) since it
+	// last resumed it. next resumes only then: ResumeRead finds out
+	// whether it runs on the loop, which costs more than the rest of a
+	// small request's way through the loop.
+	paused bool
+	cancel context.CancelFunc
 
 	proto   *Protocol   // after SwitchProtocols
 	expect  bool        // the running request expects 100-continue
@@ -73,6 +78,15 @@ type hconn struct {
 	liveCancel context.CancelFunc // of the running request, for abort
 	liveBody   *body              // of the running request, for abort
 	onDrop     func(error)        // answers a handler waiting for a function of Run, see setOnDrop
+
+	// Of the running request, for the pool's worker (run).
+	w   *response
+	req *http.Request
+
+	// Made once per connection rather than per request.
+	remoteAddr string
+	localAddr  net.Addr
+	doneFn     func(*evloop.Conn) // runs handlerDone on the loop
 }
 
 // abort fails the running request from any goroutine: its writes and body
@@ -98,6 +112,7 @@ func (s *Server) onOpen(c *evloop.Conn) {
 	if st, ok := c.ConnectionState(); ok {
 		hc.tls = &st // shared by the connection's requests, as net/http does
 	}
+	hc.doneFn = func(*evloop.Conn) { hc.handlerDone() }
 	c.SetContext(hc)
 	if !s.track(hc) {
 		hc.state = connClosing
@@ -157,7 +172,11 @@ func (s *Server) onClose(c *evloop.Conn, err error) {
 // setTimer replaces the connection's timer with one that closes it after
 // d (none for d <= 0), unless a request's head has come by then.
 func (hc *hconn) setTimer(d time.Duration) {
-	hc.replaceTimer(d > 0, d, func() {
+	if d <= 0 {
+		hc.replaceTimer(false, 0, nil) // no closure made for no timer
+		return
+	}
+	hc.replaceTimer(true, d, func() {
 		if hc.state == connIdle || hc.state == connHead {
 			hc.close() // as net/http: no answer to a head that did not come in time
 		}
@@ -184,7 +203,26 @@ func (hc *hconn) replaceTimer(on bool, d time.Duration, f func()) {
 // begun.
 func (hc *hconn) setDeadlines() {
 	s, seq := hc.s, hc.seq
-	hc.replaceTimer(s.ReadTimeout > 0 && hc.state == connBody, time.Until(hc.headAt.Add(s.ReadTimeout)), func() {
+	if s.ReadTimeout <= 0 || hc.state != connBody {
+		hc.replaceTimer(false, 0, nil) // no closure made for no timer
+	} else {
+		hc.setReadTimer(seq)
+	}
+	hc.stopWriteTimer()
+	if s.WriteTimeout > 0 {
+		hc.wtimer = hc.c.AfterFunc(s.WriteTimeout, func(*evloop.Conn) {
+			hc.wtimer = nil
+			if hc.seq == seq {
+				hc.closeAfter.Store(true)
+				hc.failWrites(errWriteTimeout)
+			}
+		})
+	}
+}
+
+// setReadTimer starts the timer of ReadTimeout for request seq.
+func (hc *hconn) setReadTimer(seq uint64) {
+	hc.replaceTimer(true, time.Until(hc.headAt.Add(hc.s.ReadTimeout)), func() {
 		if hc.seq != seq {
 			return
 		}
@@ -202,16 +240,6 @@ func (hc *hconn) setDeadlines() {
 			hc.close()
 		}
 	})
-	hc.stopWriteTimer()
-	if s.WriteTimeout > 0 {
-		hc.wtimer = hc.c.AfterFunc(s.WriteTimeout, func(*evloop.Conn) {
-			hc.wtimer = nil
-			if hc.seq == seq {
-				hc.closeAfter.Store(true)
-				hc.failWrites(errWriteTimeout)
-			}
-		})
-	}
 }
 
 // stopWriteTimer stops the timer of WriteTimeout: the response is
@@ -305,6 +333,7 @@ func (hc *hconn) onTraffic() {
 			// stops reading once its background read has a byte, the
 			// client's going is then seen only after the response.
 			hc.c.PauseRead()
+			hc.paused = true
 			return
 		default:
 			hc.consume(-1)
@@ -364,16 +393,21 @@ func (hc *hconn) startRequest() {
 		req.Body = hc.body
 		hc.state = connBody
 	}
-	req.RemoteAddr = hc.c.RemoteNetAddr().String()
+	if hc.localAddr == nil {
+		hc.remoteAddr = hc.c.RemoteNetAddr().String()
+		hc.localAddr = hc.c.LocalNetAddr()
+	}
+	req.RemoteAddr = hc.remoteAddr
 	req.TLS = hc.tls
 	ctx, cancel := context.WithCancel(s.baseContext())
-	ctx = context.WithValue(ctx, http.ServerContextKey, s.std)
-	ctx = context.WithValue(ctx, http.LocalAddrContextKey, hc.c.LocalNetAddr())
+	ctx = &requestContext{Context: ctx, srv: s.std, local: hc.localAddr}
 	hc.cancel = cancel
 	hc.wmu.Lock()
 	hc.liveCancel, hc.liveBody = cancel, hc.body
 	hc.wmu.Unlock()
+	tmpl := req
 	req = req.WithContext(ctx)
+	putRequest(tmpl)
 	if hc.body != nil {
 		hc.body.req = req
 	}
@@ -384,7 +418,30 @@ func (hc *hconn) startRequest() {
 	hc.setDeadlines()
 	w := newResponse(hc, req)
 	w.cancel = cancel
-	s.pool.submit(func() { hc.serve(w, req) })
+	hc.w, hc.req = w, req
+	s.pool.submit(hc)
+}
+
+// run serves the running request, on a worker of the pool.
+func (hc *hconn) run() { hc.serve(hc.w, hc.req) }
+
+// A requestContext is a request's context: the values of
+// http.ServerContextKey and http.LocalAddrContextKey over the request's
+// cancelable context, in one allocation instead of one per value.
+type requestContext struct {
+	context.Context
+	srv   *http.Server
+	local net.Addr
+}
+
+func (c *requestContext) Value(key any) any {
+	switch key {
+	case http.ServerContextKey:
+		return c.srv
+	case http.LocalAddrContextKey:
+		return c.local
+	}
+	return c.Context.Value(key)
 }
 
 // bodyEnd: the body of the running request is complete.
@@ -421,6 +478,7 @@ func (hc *hconn) handlerDone() {
 			return
 		}
 		hc.state = connDrain
+		hc.paused = false
 		hc.c.ResumeRead() // the body may have stalled: the rest is read and dropped
 		hc.onTraffic()
 	}
@@ -429,6 +487,7 @@ func (hc *hconn) handlerDone() {
 // next ends the running request and goes on to the next one, or closes.
 func (hc *hconn) next() {
 	hc.body = nil
+	hc.w, hc.req = nil, nil // an idle connection holds no request
 	hc.wmu.Lock()
 	hc.liveCancel, hc.liveBody = nil, nil
 	hc.wmu.Unlock()
@@ -440,7 +499,10 @@ func (hc *hconn) next() {
 	hc.state = connIdle
 	hc.p.releaseHead()
 	hc.setTimer(hc.s.idleTimeout())
-	hc.c.ResumeRead() // paused while the request ran, if input waited
+	if hc.paused { // while the request ran, as input waited
+		hc.paused = false
+		hc.c.ResumeRead()
+	}
 	hc.onTraffic()
 }
 
@@ -518,5 +580,5 @@ func (hc *hconn) serve(w *response, req *http.Request) {
 	if w.body != nil {
 		w.body.Close()
 	}
-	hc.c.Run(func(*evloop.Conn) { hc.handlerDone() })
+	hc.c.Run(hc.doneFn)
 }

@@ -17,7 +17,9 @@
 // (request line, headers, then the body, Content-Length or chunked, split
 // anywhere) and, once a request's head is complete, hands the request to a
 // handler on the server's pool: at most MaxHandlers goroutines, started on
-// demand and gone when there is no work; a request beyond waits, in order.
+// demand; one with nothing to do waits a couple of seconds for the next
+// request (keeping the stack it has grown) and then exits, at once on
+// Shutdown or Close, so an idle server soon holds none. A request beyond MaxHandlers waits, in order.
 // Handlers never run on a loop.
 //
 // The request body goes from the loop to the handler through a window of

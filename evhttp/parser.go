@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // headerSlack is what net/http's server allows a request's head beyond
@@ -227,77 +228,112 @@ func (p *parser) readHead(in []byte) (int, event, []byte) {
 	return n, evHead, nil
 }
 
-// lines splits a section into its lines, without their CRLF or LF; the
-// empty line that ends it is not among them.
-func lines(b []byte) [][]byte {
-	var ls [][]byte
-	for len(b) > 0 {
-		i := bytes.IndexByte(b, '\n')
-		if i < 0 {
-			i = len(b)
-		}
-		l := b[:i]
-		if len(l) > 0 && l[len(l)-1] == '\r' {
-			l = l[:len(l)-1]
-		}
+// nextLine returns the first line of s, without its CRLF or LF, and the
+// rest of s after it.
+func nextLine(s string) (line, rest string) {
+	i := strings.IndexByte(s, '\n')
+	if i < 0 {
+		line, rest = s, ""
+	} else {
+		line, rest = s[:i], s[i+1:]
+	}
+	if len(line) > 0 && line[len(line)-1] == '\r' {
+		line = line[:len(line)-1]
+	}
+	return line, rest
+}
+
+// countLines returns an upper bound of the field lines in s.
+func countLines(s string) int { return strings.Count(s, "\n") }
+
+// parseFields parses the header or trailer field lines of s, up to its
+// empty line, into h. The names and values are substrings of s (one
+// allocation for the whole section, made by the caller), and the value
+// slices of the fields are cut from one array, as net/textproto's reader
+// does.
+func parseFields(s string, h http.Header) *parseError {
+	vals := make([]string, countLines(s))
+	for len(s) > 0 {
+		var l string
+		l, s = nextLine(s)
 		if len(l) == 0 {
 			break
 		}
-		ls = append(ls, l)
-		b = b[min(i+1, len(b)):]
-	}
-	return ls
-}
-
-// parseFields parses header or trailer field lines into h.
-func parseFields(ls [][]byte, h http.Header) *parseError {
-	for _, l := range ls {
 		if l[0] == ' ' || l[0] == '\t' {
 			// Obsolete line folding (RFC 9112 section 5.2): refused,
 			// where net/http joins the lines.
 			return badRequest("obsolete line folding in header")
 		}
-		name, value, ok := bytes.Cut(l, []byte{':'})
-		if !ok || !validToken(name) {
+		name, value, ok := strings.Cut(l, ":")
+		if !ok || !validTokenString(name) {
 			return badRequest("malformed header line")
 		}
-		value = trimOWS(value)
-		if !validFieldValue(value) {
+		value = trimOWSString(value)
+		if !validFieldValueString(value) {
 			return badRequest("invalid header value")
 		}
-		key := textproto.CanonicalMIMEHeaderKey(string(name))
-		h[key] = append(h[key], string(value))
+		key := textproto.CanonicalMIMEHeaderKey(name) // name itself if canonical
+		if vv, ok := h[key]; ok {
+			h[key] = append(vv, value)
+			continue
+		}
+		vals[0] = value
+		h[key], vals = vals[:1:1], vals[1:]
 	}
 	return nil
 }
 
+// reqPool holds the Requests that parseHead fills: startRequest hands the
+// handler a copy (Request.WithContext, the one way to set its context)
+// and gives the filled one back, zeroed.
+var reqPool = sync.Pool{New: func() any { return new(http.Request) }}
+
+// putRequest zeroes a Request of parseHead and gives it back to reqPool.
+func putRequest(r *http.Request) {
+	*r = http.Request{}
+	reqPool.Put(r)
+}
+
 // parseHead parses a complete head, as net/http's ReadRequest and its
-// server do, with the stricter rules of the package doc.
+// server do, with the stricter rules of the package doc. The Request is
+// from reqPool.
 func (p *parser) parseHead(b []byte) (*http.Request, *parseError) {
-	ls := lines(b)
-	if len(ls) == 0 {
+	head := string(b) // the one copy: the request's strings are parts of it
+	first, fields := nextLine(head)
+	if len(first) == 0 {
 		return nil, badRequest("malformed request line")
 	}
-	method, rest, ok1 := bytes.Cut(ls[0], []byte{' '})
-	target, proto, ok2 := bytes.Cut(rest, []byte{' '})
+	method, rest, ok1 := strings.Cut(first, " ")
+	target, proto, ok2 := strings.Cut(rest, " ")
 	if !ok1 || !ok2 {
 		return nil, badRequest("malformed request line")
 	}
-	if !validToken(method) {
+	if !validTokenString(method) {
 		return nil, badRequest("invalid method")
 	}
-	req := &http.Request{
-		Method:     string(method),
-		RequestURI: string(target),
-		Proto:      string(proto),
-		Header:     make(http.Header),
+	req := reqPool.Get().(*http.Request)
+	*req = http.Request{
+		Method:     method,
+		RequestURI: target,
+		Proto:      proto,
+		Header:     make(http.Header, countLines(fields)),
 	}
+	if perr := p.fillHead(req, fields); perr != nil {
+		putRequest(req)
+		return nil, perr
+	}
+	return req, nil
+}
+
+// fillHead parses the rest of a head into req: its version, target and
+// fields.
+func (p *parser) fillHead(req *http.Request, fields string) *parseError {
 	var ok bool
 	if req.ProtoMajor, req.ProtoMinor, ok = http.ParseHTTPVersion(req.Proto); !ok {
-		return nil, badRequest("malformed HTTP version")
+		return badRequest("malformed HTTP version")
 	}
 	if req.ProtoMajor != 1 {
-		return nil, &parseError{http.StatusHTTPVersionNotSupported, "unsupported protocol version"}
+		return &parseError{http.StatusHTTPVersionNotSupported, "unsupported protocol version"}
 	}
 	rawURL := req.RequestURI
 	authority := req.Method == "CONNECT" && !strings.HasPrefix(rawURL, "/")
@@ -306,24 +342,24 @@ func (p *parser) parseHead(b []byte) (*http.Request, *parseError) {
 	}
 	var err error
 	if req.URL, err = url.ParseRequestURI(rawURL); err != nil {
-		return nil, badRequest("malformed request target")
+		return badRequest("malformed request target")
 	}
 	if authority {
 		req.URL.Scheme = ""
 	}
-	if perr := parseFields(ls[1:], req.Header); perr != nil {
-		return nil, perr
+	if perr := parseFields(fields, req.Header); perr != nil {
+		return perr
 	}
 	h := req.Header
 
 	hosts := h["Host"]
 	switch {
 	case len(hosts) > 1:
-		return nil, badRequest("too many Host headers")
+		return badRequest("too many Host headers")
 	case len(hosts) == 0 && req.ProtoMinor >= 1 && req.Method != "CONNECT":
-		return nil, badRequest("missing required Host header")
+		return badRequest("missing required Host header")
 	case len(hosts) == 1 && !validHost(hosts[0]):
-		return nil, badRequest("malformed Host header")
+		return badRequest("malformed Host header")
 	}
 	req.Host = req.URL.Host
 	if req.Host == "" && len(hosts) == 1 {
@@ -345,27 +381,27 @@ func (p *parser) parseHead(b []byte) (*http.Request, *parseError) {
 	te, hasTE := h["Transfer-Encoding"]
 	cls, hasCL := h["Content-Length"]
 	if hasTE && hasCL {
-		return nil, badRequest("both Transfer-Encoding and Content-Length")
+		return badRequest("both Transfer-Encoding and Content-Length")
 	}
 	if hasTE {
 		if req.ProtoMinor == 0 {
-			return nil, badRequest("Transfer-Encoding in an HTTP/1.0 request")
+			return badRequest("Transfer-Encoding in an HTTP/1.0 request")
 		}
 		if len(te) != 1 || !strings.EqualFold(te[0], "chunked") {
-			return nil, &parseError{http.StatusNotImplemented, "unsupported transfer encoding"}
+			return &parseError{http.StatusNotImplemented, "unsupported transfer encoding"}
 		}
 		delete(h, "Transfer-Encoding")
 		req.TransferEncoding = []string{"chunked"}
 		req.ContentLength = -1
 		if perr := declareTrailer(req); perr != nil {
-			return nil, perr
+			return perr
 		}
 	}
 	if hasCL {
 		first := strings.TrimSpace(cls[0])
 		for _, cl := range cls[1:] {
 			if strings.TrimSpace(cl) != first {
-				return nil, badRequest("multiple Content-Length headers")
+				return badRequest("multiple Content-Length headers")
 			}
 		}
 		if len(cls) > 1 {
@@ -373,12 +409,12 @@ func (p *parser) parseHead(b []byte) (*http.Request, *parseError) {
 		}
 		n, err := strconv.ParseUint(first, 10, 63)
 		if err != nil {
-			return nil, badRequest("bad Content-Length")
+			return badRequest("bad Content-Length")
 		}
 		req.ContentLength = int64(n)
 	}
 	req.Close = shouldClose(req)
-	return req, nil
+	return nil
 }
 
 // declareTrailer fills req.Trailer with the keys that its Trailer header
@@ -514,7 +550,7 @@ func (p *parser) readTrailer(in []byte) (int, event, []byte) {
 		return n, evMore, nil
 	}
 	t := make(http.Header)
-	if err := parseFields(lines(p.head), t); err != nil {
+	if err := parseFields(string(p.head), t); err != nil {
 		return p.fail(n, badBody("malformed trailer"))
 	}
 	p.head = p.head[:0]

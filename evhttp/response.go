@@ -39,7 +39,10 @@ type response struct {
 	body     *body       // the request's body, nil if it has none
 	cancel   func()      // ends the request's context
 	header   http.Header // the handler's
-	snap     http.Header // the header as at WriteHeader: what is sent
+	out      []byte      // from WriteHeader to the head's write: the status line and the handler's fields as at WriteHeader (later changes are not sent, as with net/http)
+	outBox   *[]byte     // w.out's, from outPool
+	bufBox   *[]byte     // w.buf's, from bufPool
+	fields   fieldSet    // the fields of the header at WriteHeader that writeHeader decides
 	status   int
 	frame    framing
 	length   int64 // Content-Length set by the handler, or -1
@@ -80,14 +83,31 @@ func (w *response) WriteHeader(code int) {
 		return
 	}
 	w.status = code
-	w.snap = w.header.Clone() // later changes are not sent, as with net/http
-	if cl := w.snap.Get("Content-Length"); cl != "" {
+	// The header as it is now is what is sent: written out at once,
+	// rather than cloned, but for the fields whose values writeHeader
+	// decides.
+	w.outBox = outPool.Get().(*[]byte)
+	w.out = appendStatusLine((*w.outBox)[:0], code)
+	w.out, w.fields = appendFields(w.out, w.header)
+	if cl := w.fields.contentLength; cl != "" {
 		if n, err := strconv.ParseInt(cl, 10, 64); err == nil && n >= 0 {
 			w.length = n
-		} else {
-			w.snap.Del("Content-Length")
 		}
 	}
+}
+
+// appendStatusLine appends the status line of code to b.
+func appendStatusLine(b []byte, code int) []byte {
+	b = append(b, "HTTP/1.1 "...)
+	b = strconv.AppendInt(b, int64(code), 10)
+	b = append(b, ' ')
+	if text := http.StatusText(code); text != "" {
+		b = append(b, text...)
+	} else {
+		b = append(b, "status code "...)
+		b = strconv.AppendInt(b, int64(code), 10)
+	}
+	return append(b, "\r\n"...)
 }
 
 // bodyAllowed reports whether the status allows a body.
@@ -115,7 +135,8 @@ func (w *response) Write(p []byte) (int, error) {
 	w.written += int64(len(p))
 	if w.frame == frameUnset && len(w.buf)+len(p) <= bufferSize {
 		if w.buf == nil {
-			w.buf = (*bufPool.Get().(*[]byte))[:0]
+			w.bufBox = bufPool.Get().(*[]byte)
+			w.buf = (*w.bufBox)[:0]
 		}
 		w.buf = append(w.buf, p...)
 		return len(p), nil
@@ -132,39 +153,45 @@ func (w *response) WriteString(s string) (int, error) { return w.Write([]byte(s)
 // p, framed.
 func (w *response) flushBody(p []byte) error {
 	var out []byte
+	box := w.outBox
 	if w.frame == frameUnset {
 		out = w.writeHeader()
+		w.out, w.outBox = nil, nil
+	} else {
+		box = outPool.Get().(*[]byte)
+		out = (*box)[:0]
 	}
-	data := w.buf
-	if len(p) > 0 {
-		data = append(data, p...)
-	}
-	w.buf = w.buf[:0]
 	switch w.frame {
 	case frameLength, frameClose:
-		out = append(out, data...)
+		out = append(out, w.buf...)
+		out = append(out, p...)
 	case frameChunked:
-		if len(data) > 0 {
-			out = strconv.AppendInt(out, int64(len(data)), 16)
+		if n := len(w.buf) + len(p); n > 0 {
+			out = strconv.AppendInt(out, int64(n), 16)
 			out = append(out, "\r\n"...)
-			out = append(out, data...)
+			out = append(out, w.buf...)
+			out = append(out, p...)
 			out = append(out, "\r\n"...)
 		}
 	}
-	if len(out) == 0 {
-		return nil
+	w.buf = w.buf[:0]
+	var err error
+	if len(out) > 0 {
+		err = w.hc.send(out) // which copies out: it goes back to the pool
 	}
-	if err := w.hc.send(out); err != nil {
+	putOut(box, out)
+	if err != nil {
 		w.err = err
 		return err
 	}
 	return nil
 }
 
-// writeHeader decides the framing and returns the status line and
-// header, as net/http would write them.
+// writeHeader decides the framing and returns the head, as net/http
+// would write it: w.out, completed.
 func (w *response) writeHeader() []byte {
-	hc, req, h := w.hc, w.req, w.snap
+	hc, req, f := w.hc, w.req, &w.fields
+	out := w.out
 	isHead := req.Method == http.MethodHead
 	closing := req.Close || hc.closeAfter.Load() || hc.s.shuttingDown()
 	if hc.expect && !hc.sent100.Load() {
@@ -172,54 +199,59 @@ func (w *response) writeHeader() []byte {
 		closing = true
 	}
 	hc.sent100.Store(true) // no 100 Continue once the response has begun
-	if _, ok := h["Content-Type"]; !ok && w.bodyAllowed() && len(w.buf) > 0 && h.Get("Transfer-Encoding") == "" {
-		h.Set("Content-Type", http.DetectContentType(w.buf)) // as net/http sniffs
+	if !f.contentType && w.bodyAllowed() && len(w.buf) > 0 && len(f.transferEncoding) == 0 {
+		out = appendField(out, "Content-Type", http.DetectContentType(w.buf)) // as net/http sniffs
 	}
+	te := f.transferEncoding
 	switch {
 	case !w.bodyAllowed():
 		w.frame = frameNone
-		h.Del("Content-Length")
-		h.Del("Transfer-Encoding")
+		te = nil
 	case w.length >= 0:
 		w.frame = frameLength
 	case w.done && (!isHead || w.written > 0):
 		w.frame = frameLength
 		w.length = w.written
-		h.Set("Content-Length", strconv.FormatInt(w.written, 10))
 	case isHead:
 		w.frame = frameNone
 	case req.ProtoMinor >= 1:
 		w.frame = frameChunked
-		h.Del("Content-Length")
-		h.Set("Transfer-Encoding", "chunked")
+		te = []string{"chunked"}
 	default:
 		w.frame = frameClose
 		closing = true
 	}
+	if w.bodyAllowed() && w.length >= 0 && w.frame != frameChunked {
+		out = append(out, "Content-Length: "...)
+		out = strconv.AppendInt(out, w.length, 10)
+		out = append(out, "\r\n"...)
+	}
+	for _, v := range te {
+		out = appendField(out, "Transfer-Encoding", v)
+	}
 	if isHead {
 		w.frame = frameNone
 	}
-	if _, ok := h["Date"]; !ok {
-		h.Set("Date", time.Now().UTC().Format(http.TimeFormat))
+	if !f.date {
+		out = append(out, "Date: "...)
+		out = time.Now().UTC().AppendFormat(out, http.TimeFormat)
+		out = append(out, "\r\n"...)
 	}
-	if hasToken(h["Connection"], "close") {
+	if hasToken(f.connection, "close") {
 		closing = true
 	}
-	if closing {
-		h.Set("Connection", "close")
+	switch {
+	case closing:
+		out = append(out, "Connection: close\r\n"...)
 		hc.closeAfter.Store(true)
-	} else if req.ProtoMinor == 0 {
-		h.Set("Connection", "keep-alive")
+	case req.ProtoMinor == 0:
+		out = append(out, "Connection: keep-alive\r\n"...)
+	default:
+		for _, v := range f.connection {
+			out = appendField(out, "Connection", v)
+		}
 	}
-	var b strings.Builder
-	text := http.StatusText(w.status)
-	if text == "" {
-		text = "status code " + strconv.Itoa(w.status)
-	}
-	fmt.Fprintf(&b, "HTTP/1.1 %d %s\r\n", w.status, text)
-	h.Write(&b)
-	b.WriteString("\r\n")
-	return []byte(b.String())
+	return append(out, "\r\n"...)
 }
 
 // Flush sends the header and the gathered body bytes (http.Flusher).
@@ -270,16 +302,33 @@ func (w *response) finish() {
 	case frameClose:
 		w.hc.closeAfter.Store(true)
 	}
-	if cap(w.buf) == bufferSize {
-		b := w.buf[:0]
-		bufPool.Put(&b)
+	if w.bufBox != nil && cap(w.buf) == bufferSize {
+		*w.bufBox = w.buf[:0]
+		bufPool.Put(w.bufBox)
 	}
-	w.buf = nil
+	w.buf, w.bufBox = nil, nil
 }
 
 // bufPool holds the body buffers of responses: a response takes one for
 // its first Write and gives it back when its handler has returned.
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, bufferSize); return &b }}
+
+// outPool holds the buffers in which responses put together what they
+// write (head, framing and body), given back once written: the connection
+// copies them.
+var outPool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
+
+// maxPooledOut caps the buffers that go back to outPool, so that one
+// large write does not stay in the pool.
+const maxPooledOut = 64 << 10
+
+// putOut gives b, the buffer of box, back to outPool.
+func putOut(box *[]byte, b []byte) {
+	if cap(b) <= maxPooledOut {
+		*box = b[:0]
+		outPool.Put(box)
+	}
+}
 
 // errHijackBody: Hijack was called while the request body was unread.
 var errHijackBody = errors.New("evhttp: Hijack before the request body was read to its end")

@@ -341,6 +341,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		case <-tick.C:
 		}
 	}
+	s.pool.release()
 	return s.stopOwn(func(es *evloop.Server) error { return es.Shutdown(ctx) })
 }
 
@@ -357,6 +358,7 @@ func (s *Server) Close() error {
 		hc.abort(http.ErrServerClosed)
 		hc.c.Close()
 	}
+	s.pool.release()
 	return s.stopOwn(func(es *evloop.Server) error { return es.Close() })
 }
 
