@@ -419,11 +419,12 @@ func (hc *hconn) startRequest() {
 	w := newResponse(hc, req)
 	w.cancel = cancel
 	hc.w, hc.req = w, req
-	s.pool.submit(hc)
+	s.pool.Submit(hc)
 }
 
-// run serves the running request, on a worker of the pool.
-func (hc *hconn) run() { hc.serve(hc.w, hc.req) }
+// Run serves the running request, on a worker of the pool (a
+// workpool.Task).
+func (hc *hconn) Run() { hc.serve(hc.w, hc.req) }
 
 // A requestContext is a request's context: the values of
 // http.ServerContextKey and http.LocalAddrContextKey over the request's

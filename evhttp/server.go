@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/goafd/afd/evhttp/internal/workpool"
 	"github.com/goafd/afd/evloop"
 )
 
@@ -106,7 +107,7 @@ type Server struct {
 
 	initOnce sync.Once
 	std      *http.Server // for http.ServerContextKey
-	pool     pool
+	pool     workpool.Pool
 	base     context.Context
 
 	mu        sync.Mutex
@@ -125,9 +126,9 @@ const (
 
 func (s *Server) init() {
 	s.initOnce.Do(func() {
-		s.pool.max = s.MaxHandlers
-		if s.pool.max <= 0 {
-			s.pool.max = 10000
+		s.pool.Max = s.MaxHandlers
+		if s.pool.Max <= 0 {
+			s.pool.Max = 10000
 		}
 		s.conns = make(map[*hconn]struct{})
 		s.std = &http.Server{Handler: s.Handler, ReadHeaderTimeout: s.ReadHeaderTimeout,
@@ -341,7 +342,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		case <-tick.C:
 		}
 	}
-	s.pool.release()
+	s.pool.Release()
 	return s.stopOwn(func(es *evloop.Server) error { return es.Shutdown(ctx) })
 }
 
@@ -358,7 +359,7 @@ func (s *Server) Close() error {
 		hc.abort(http.ErrServerClosed)
 		hc.c.Close()
 	}
-	s.pool.release()
+	s.pool.Release()
 	return s.stopOwn(func(es *evloop.Server) error { return es.Close() })
 }
 

@@ -12,6 +12,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/goafd/afd/evhttp/internal/workpool"
 	"github.com/goafd/afd/evloop"
 )
 
@@ -90,7 +91,7 @@ type Conn struct {
 	werr     error // writes fail with it: the connection is closing or closed
 }
 
-func newConn(h Handler, client bool, set settings, p *pool) *Conn {
+func newConn(h Handler, client bool, set settings, p *workpool.Pool) *Conn {
 	c := &Conn{h: h, client: client, set: set}
 	c.r = reader{server: !client, max: set.maxMessage}
 	c.exec = serial{p: p, log: set.log}

@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/goafd/afd/evhttp/internal/workpool"
 	"github.com/goafd/afd/evloop"
 )
 
@@ -41,7 +42,7 @@ type Dialer struct {
 	ErrorLog       *log.Logger
 
 	once sync.Once
-	pool pool
+	pool workpool.Pool
 }
 
 // Dial opens a WebSocket connection to rawURL (ws:// or wss://) on a loop
@@ -51,10 +52,11 @@ type Dialer struct {
 // one); ctx bounds the connect and the handshake.
 func (d *Dialer) Dial(ctx context.Context, es *evloop.Server, rawURL string, h Handler) (*Conn, *http.Response, error) {
 	d.once.Do(func() {
-		d.pool.max = d.MaxHandlers
-		if d.pool.max <= 0 {
-			d.pool.max = DefaultMaxHandlers
+		d.pool.Max = d.MaxHandlers
+		if d.pool.Max <= 0 {
+			d.pool.Max = DefaultMaxHandlers
 		}
+		d.pool.Linger = -1 // no worker stays without callbacks to run
 	})
 	u, err := url.Parse(rawURL)
 	if err != nil {

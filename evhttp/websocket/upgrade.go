@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/goafd/afd/evhttp"
+	"github.com/goafd/afd/evhttp/internal/workpool"
 	"github.com/goafd/afd/evloop"
 )
 
@@ -52,7 +53,7 @@ type Upgrader struct {
 	ErrorLog *log.Logger
 
 	once sync.Once
-	pool pool
+	pool workpool.Pool
 
 	mu      sync.Mutex
 	conns   map[*Conn]struct{} // open connections, for Shutdown
@@ -80,10 +81,11 @@ func acceptKey(key string) string {
 // evhttp.ErrSwitchWritten) and writes nothing.
 func (u *Upgrader) Upgrade(w http.ResponseWriter, r *http.Request, h Handler) (*Conn, error) {
 	u.once.Do(func() {
-		u.pool.max = u.MaxHandlers
-		if u.pool.max <= 0 {
-			u.pool.max = DefaultMaxHandlers
+		u.pool.Max = u.MaxHandlers
+		if u.pool.Max <= 0 {
+			u.pool.Max = DefaultMaxHandlers
 		}
+		u.pool.Linger = -1 // no worker stays without callbacks to run
 	})
 	refuse := func(status int, why string) (*Conn, error) {
 		http.Error(w, http.StatusText(status)+": "+why, status)
