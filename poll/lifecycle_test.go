@@ -489,7 +489,8 @@ func TestManyReady(t *testing.T) {
 // their handle values then taken by other objects (here the AFD devices
 // of new Pollers, on Windows), and the next Wait must not poll those
 // values as sockets: it drops the closed sockets first. Under Wine a poll
-// of a reused handle that is no socket aborts the wine server.
+// naming an AFD device that is no initialized socket aborts the wine
+// server (see TestWineAbortPollUninitializedSocket).
 func TestCloseAfterReportHandleReused(t *testing.T) {
 	closesRegistered(t)
 	p := newPoller(t)
