@@ -589,7 +589,7 @@ func TestDetachAsyncWrites(t *testing.T) {
 // wine server (see poll.TestWineAbortCloseNetConnRegistered).
 func TestAddConnCloseRounds(t *testing.T) {
 	s := newServer(t, Config{Loops: 2})
-	rounds := scaled(100, 10) // under Wine a round takes seconds
+	rounds := scaled(200, 4)
 	closed := make(chan error, 1)
 	for r := range rounds {
 		client, server := netPair(t)
@@ -608,10 +608,14 @@ func TestAddConnCloseRounds(t *testing.T) {
 		}
 		if byHandler {
 			client.Write([]byte("x"))
-		} else {
-			client.Close()
+			// A graceful close: the loop waits for this side's FIN.
+			if rest, err := readAll(client); err != nil || len(rest) != 0 {
+				t.Fatalf("round %d: after Close: %q, %v", r, rest, err)
+			}
 		}
-		recv(t, closed, "OnClose")
 		client.Close()
+		if err := recv(t, closed, "OnClose"); err != nil && byHandler {
+			t.Errorf("round %d: OnClose after Close: %v", r, err)
+		}
 	}
 }
