@@ -579,3 +579,43 @@ func TestDetachAsyncWrites(t *testing.T) {
 		t.Errorf("the peer got %d records before the detached conn's, AsyncWrite accepted %d", n, k)
 	}
 }
+
+// TestAddConnCloseRounds: connections of Go's net adopted with AddConn and
+// closed, by the handler or by the peer, round after round, while the
+// next round's connections are made. The loop Deletes each socket from
+// its Poller before closing it: otherwise a poll submitted after the
+// close could name the handle value once the next socket of Go's net has
+// taken it and before Wine has made it a socket, which aborts Wine 8.0's
+// wine server (see poll.TestWineAbortCloseNetConnRegistered).
+func TestAddConnCloseRounds(t *testing.T) {
+	s := newServer(t, Config{Loops: 2})
+	rounds := scaled(200, 4)
+	closed := make(chan error, 1)
+	for r := range rounds {
+		client, server := netPair(t)
+		byHandler := r%2 == 0
+		h := Handler{
+			OnTraffic: func(c *Conn) {
+				c.Next(-1)
+				if byHandler {
+					c.Close()
+				}
+			},
+			OnClose: func(c *Conn, err error) { closed <- err },
+		}
+		if _, err := s.AddConn(server, h); err != nil {
+			t.Fatalf("round %d: %v", r, err)
+		}
+		if byHandler {
+			client.Write([]byte("x"))
+			// A graceful close: the loop waits for this side's FIN.
+			if rest, err := readAll(client); err != nil || len(rest) != 0 {
+				t.Fatalf("round %d: after Close: %q, %v", r, rest, err)
+			}
+		}
+		client.Close()
+		if err := recv(t, closed, "OnClose"); err != nil && byHandler {
+			t.Errorf("round %d: OnClose after Close: %v", r, err)
+		}
+	}
+}

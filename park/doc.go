@@ -79,13 +79,17 @@
 // survives the socket being in blocking mode, as net's Windows sockets
 // are.
 //
-// Under Wine 8.0, closing a connection of Go's net while it is parked can
-// abort the wine server (an assertion in set_fd_events), which hangs every
-// process of its prefix: the tests of that case are skipped there. It
-// takes a socket of Go's net (dialled or accepted) closed while an AFD
-// poll of a poll.Poller names it, a few to a few tens of times; sockets
-// made with Winsock directly, even associated with a completion port,
-// do not trigger it. Stop before closing avoids it. Go's net cannot make UDP sockets under Wine
+// Under Wine 8.0, closing a connection while it is parked can abort the
+// wine server (the assertion in set_fd_events), which hangs every process
+// of its prefix: the tests of that case are skipped there. The closed
+// handle value goes at once to the next object the process makes, often
+// the \Device\Afd of the next socket, which Wine initializes in a second
+// request; a poll that the Watcher submits in between, before it has
+// taken in the close, names that half-made socket, and Wine's server
+// aborts on it (poll/README.md has the source reading;
+// poll.TestWineAbortCloseNetConnRegistered reproduces it). Windows has no
+// counterpart. Stop before closing avoids it: no poll names the handle
+// once Stop has returned. Go's net cannot make UDP sockets under Wine
 // 8.0 at all (SIO_UDP_NETRESET is not implemented).
 //
 // # Errors

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io/fs"
 	"net"
+	"sync"
 	"testing"
 	"time"
 
@@ -33,7 +34,35 @@ func newWatcher(t testing.TB, opts ...Option) *Watcher {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { w.Close() })
+	watchersMu.Lock()
+	watchers[t] = append(watchers[t], w)
+	watchersMu.Unlock()
+	t.Cleanup(func() {
+		watchersMu.Lock()
+		delete(watchers, t)
+		watchersMu.Unlock()
+	})
 	return w
+}
+
+// watchers holds the Watchers of each running test made by newWatcher,
+// which pairOn's cleanup closes before it closes its connections.
+var (
+	watchersMu sync.Mutex
+	watchers   = map[testing.TB][]*Watcher{}
+)
+
+// closeWatchers closes the Watchers of t. Cleanups run last-in first-out,
+// so a test's connections would otherwise be closed before its Watcher,
+// while still parked: under Wine 8.0 that can abort the wine server
+// (see closesParked). Closing a Watcher twice only returns ErrClosed.
+func closeWatchers(t testing.TB) {
+	watchersMu.Lock()
+	ws := append([]*Watcher(nil), watchers[t]...)
+	watchersMu.Unlock()
+	for _, w := range ws {
+		w.Close()
+	}
 }
 
 // listener returns a TCP listener on loopback that the test closes.
@@ -60,7 +89,11 @@ func pairOn(t testing.TB, ln *net.TCPListener) (client, server *net.TCPConn) {
 		c.Close()
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { c.Close(); s.Close() })
+	t.Cleanup(func() {
+		closeWatchers(t)
+		c.Close()
+		s.Close()
+	})
 	return c.(*net.TCPConn), s
 }
 

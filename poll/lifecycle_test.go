@@ -489,7 +489,8 @@ func TestManyReady(t *testing.T) {
 // their handle values then taken by other objects (here the AFD devices
 // of new Pollers, on Windows), and the next Wait must not poll those
 // values as sockets: it drops the closed sockets first. Under Wine a poll
-// of a reused handle that is no socket aborts the wine server.
+// naming an AFD device that is no initialized socket aborts the wine
+// server (see TestWineAbortPollUninitializedSocket).
 func TestCloseAfterReportHandleReused(t *testing.T) {
 	closesRegistered(t)
 	p := newPoller(t)
@@ -565,4 +566,49 @@ func TestModifyUndelivered(t *testing.T) {
 	}
 	modify(t, p, hs[other], 20+other, In|Oneshot)
 	expectOnce(t, p, 20+other, In)
+}
+
+// TestCloseThenNewGroupDevice: a full group of registered sockets, one of
+// them closed without Delete, then one more socket added: the Poller
+// opens an AFD device for a new group, which takes the lowest free handle
+// value, the closed socket's (Wine hands out the lowest free slot;
+// Windows often does the same). No poll may name that value afterwards:
+// under Wine 8.0 a poll naming an AFD device that is no socket aborts the
+// wine server (see TestWineAbortPollUninitializedSocket); on Windows it
+// would poll the device.
+func TestCloseThenNewGroupDevice(t *testing.T) {
+	closesRegistered(t)
+	p := newPoller(t)
+	const n = 32 // a full group, on Windows
+	hs := make([]sock.Handle, n)
+	for i := range hs {
+		hs[i], _ = udp(t, sock.UDP4)
+		add(t, p, hs[i], uint64(i), Out)
+	}
+	got := map[uint64]bool{}
+	buf := make([]Event, n)
+	for deadline := time.Now().Add(eventTimeout); len(got) < n && time.Now().Before(deadline); {
+		k, err := p.Wait(buf, time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range buf[:k] {
+			got[e.Key] = true
+		}
+	}
+	if len(got) != n {
+		t.Fatalf("%d of %d sockets reported", len(got), n)
+	}
+	extra, _ := udp(t, sock.UDP4)
+	if err := sock.Close(hs[0]); err != nil {
+		t.Fatal(err)
+	}
+	add(t, p, extra, 100, Out|Oneshot)
+	for range 3 {
+		for _, e := range wait(t, p, 100*time.Millisecond) {
+			if e.Key == 0 {
+				t.Errorf("closed socket reported: %v", e)
+			}
+		}
+	}
 }
