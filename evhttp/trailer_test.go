@@ -103,7 +103,8 @@ var trailerPaths = []struct {
 	{"/both", http.Header{"X-A": {"prefixed", "a"}, "X-B": {"b"}}},
 	{"/flush", http.Header{"X-Sum": {"10000"}}},
 	{"/empty", http.Header{"X-Never": nil}},
-	{"/forbidden", http.Header{"X-Ok": {"a  Injected: 1"}, "Content-Type": {"text/late"}}},
+	{"/forbidden", http.Header{"X-Ok": {"a  Injected: 1"}, "Content-Type": {"text/late"}, // declared, never sent:
+		"Authorization": nil, "Bad Name": nil, "Host": nil, "If-Match": nil}},
 	{"/length", http.Header{"X-Sum": nil}},
 	{"/no-content", http.Header{"X-Sum": nil}},
 }
