@@ -64,13 +64,21 @@
 // otherwise chunked for HTTP/1.1 and delimited by the close for HTTP/1.0),
 // with the same Date, sniffed Content-Type and Connection headers.
 //
+// Response trailers are net/http's: the names declared in the Trailer
+// field before WriteHeader (but for those RFC 9110 forbids in a trailer)
+// and the keys with http.TrailerPrefix are sent after the last chunk. A
+// Trailer field, or a TrailerPrefix key set before WriteHeader, makes the
+// response chunked even when it would fit a Content-Length; a
+// TrailerPrefix key set later reaches the client only if the response is
+// chunked anyway (a Flush, a body over the buffer). HTTP/1.0, HEAD, a
+// 204 or 304 and a Content-Length set by the handler send no trailers.
+//
 // Not there (yet):
 //   - a client that shuts down its sending side after its request (a
 //     half-close) is not answered: evloop closes a connection at the peer's
 //     end of stream, and the request's context is cancelled; net/http
 //     answers;
-//   - ConnState, ConnContext, HTTP/2 (ALPN offers http/1.1 at most),
-//     response trailers;
+//   - ConnState, ConnContext, HTTP/2 (ALPN offers http/1.1 at most);
 //     http.ResponseController's deadlines return http.ErrNotSupported
 //     (FlushError is supported). Without WriteTimeout, a client that
 //     never reads blocks its handler's Write until the connection closes

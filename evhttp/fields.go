@@ -3,6 +3,7 @@ package evhttp
 import (
 	"net/http"
 	"slices"
+	"strings"
 )
 
 // A fieldSet holds what a response needs of the header fields whose
@@ -14,6 +15,8 @@ type fieldSet struct {
 	contentLength    string
 	transferEncoding []string
 	connection       []string
+	trailers         bool     // a Trailer field or a key with http.TrailerPrefix: chunked, not a Content-Length
+	declared         []string // the trailer names the Trailer field declares (declareTrailers)
 }
 
 // maxSortedFields is how many fields appendFields sorts without
@@ -24,7 +27,9 @@ const maxSortedFields = 32
 // them (sorted by name, names that are not tokens left out, the line
 // breaks in a value made spaces and its ends trimmed), but for
 // Content-Length, Transfer-Encoding and Connection, whose values it
-// returns with whether h has Content-Type and Date.
+// returns with whether h has Content-Type and Date, and for the keys with
+// http.TrailerPrefix, which it notes in the fieldSet with the trailers
+// the Trailer field declares.
 func appendFields(b []byte, h http.Header) ([]byte, fieldSet) {
 	var f fieldSet
 	var arr [maxSortedFields]string
@@ -46,6 +51,15 @@ func appendFields(b []byte, h http.Header) ([]byte, fieldSet) {
 			f.contentType = true
 		case "Date":
 			f.date = true
+		case "Trailer":
+			if v := h[k]; len(v) > 0 {
+				f.trailers = true
+				f.declared = declareTrailers(v)
+			}
+		}
+		if strings.HasPrefix(k, http.TrailerPrefix) {
+			f.trailers = true
+			continue
 		}
 		keys = append(keys, k)
 	}

@@ -209,7 +209,7 @@ func (w *response) writeHeader() []byte {
 		te = nil
 	case w.length >= 0:
 		w.frame = frameLength
-	case w.done && (!isHead || w.written > 0):
+	case w.done && !f.trailers && (!isHead || w.written > 0):
 		w.frame = frameLength
 		w.length = w.written
 	case isHead:
@@ -290,7 +290,10 @@ func (w *response) finish() {
 	w.flushBody(nil)
 	switch w.frame {
 	case frameChunked:
-		if err := w.hc.send([]byte("0\r\n\r\n")); err != nil {
+		// The trailers: those declared at WriteHeader and the
+		// TrailerPrefix keys set until now, even in a response
+		// chunked for its size or a Flush.
+		if err := w.hc.send(appendLastChunk(nil, w.header, w.fields.declared)); err != nil {
 			w.hc.closeAfter.Store(true)
 		}
 	case frameLength:
