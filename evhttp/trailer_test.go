@@ -62,6 +62,13 @@ func trailerHandler(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, strings.Repeat("x", 1000))
 		w.(http.Flusher).Flush()
 		h.Set("X-Sum", "1000")
+	case "/large":
+		// Over both servers' buffers: chunked for its size, in chunks
+		// that are not net/http's.
+		h.Set("Trailer", "X-Sum")
+		io.WriteString(w, strings.Repeat("x", 10000))
+		h.Set("X-Sum", "10000")
+		h.Set(http.TrailerPrefix+"X-Late", "v")
 	case "/empty":
 		h.Set("Trailer", "X-Never")
 	case "/forbidden":
@@ -153,14 +160,19 @@ func TestResponseTrailersAsNetHTTP(t *testing.T) {
 
 // TestResponseTrailersClient: net/http's client, over a keep-alive
 // connection, gets the trailers of responses that follow one another,
-// and the connection stays usable after each.
+// and the connection stays usable after each; a TrailerPrefix key set
+// after a body chunked for its size is sent too.
 func TestResponseTrailersClient(t *testing.T) {
 	addr := serve(t, &Server{Handler: http.HandlerFunc(trailerHandler)})
 	tr := &http.Transport{MaxConnsPerHost: 1}
 	defer tr.CloseIdleConnections()
 	cl := &http.Client{Transport: tr, Timeout: timeout}
+	paths := append(trailerPaths[:len(trailerPaths):len(trailerPaths)], struct {
+		path    string
+		trailer http.Header
+	}{"/large", http.Header{"X-Sum": {"10000"}, "X-Late": {"v"}}})
 	for range 3 {
-		for _, tc := range trailerPaths {
+		for _, tc := range paths {
 			if tc.path == "/no-content" {
 				continue
 			}
