@@ -89,7 +89,9 @@ func (w *response) WriteHeader(code int) {
 	w.outBox = outPool.Get().(*[]byte)
 	w.out = appendStatusLine((*w.outBox)[:0], code)
 	w.out, w.fields = appendFields(w.out, w.header)
-	if cl := w.fields.contentLength; cl != "" {
+	// With a Transfer-Encoding too, the Content-Length goes, as net/http
+	// drops it (RFC 9112 section 6.2: a sender must not send both).
+	if cl := w.fields.contentLength; cl != "" && len(w.fields.transferEncoding) == 0 {
 		if n, err := strconv.ParseInt(cl, 10, 64); err == nil && n >= 0 {
 			w.length = n
 		}
@@ -202,18 +204,26 @@ func (w *response) writeHeader() []byte {
 	if !f.contentType && w.bodyAllowed() && len(w.buf) > 0 && len(f.transferEncoding) == 0 {
 		out = appendField(out, "Content-Type", http.DetectContentType(w.buf)) // as net/http sniffs
 	}
-	te := f.transferEncoding
+	// A Transfer-Encoding of the handler's is sent only with the chunked
+	// framing, as net/http does: it would contradict a Content-Length
+	// and means nothing without a body or before HTTP/1.1. It also keeps
+	// the length of a finished handler's output from being given, and
+	// "identity" asks for a body delimited by the close.
+	var te []string
+	hasTE := len(f.transferEncoding) > 0
 	switch {
 	case !w.bodyAllowed():
 		w.frame = frameNone
-		te = nil
 	case w.length >= 0:
 		w.frame = frameLength
-	case w.done && !f.trailers && (!isHead || w.written > 0):
+	case w.done && !f.trailers && !hasTE && (!isHead || w.written > 0):
 		w.frame = frameLength
 		w.length = w.written
 	case isHead:
 		w.frame = frameNone
+	case req.ProtoMinor >= 1 && hasTE && f.transferEncoding[0] == "identity":
+		w.frame = frameClose
+		closing = true
 	case req.ProtoMinor >= 1:
 		w.frame = frameChunked
 		te = []string{"chunked"}

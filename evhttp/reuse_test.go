@@ -89,20 +89,35 @@ func TestResponseHeadAsNetHTTP(t *testing.T) {
 			hd.Set("Date", "Mon, 02 Jan 2006 15:04:05 GMT")
 		case "/close":
 			hd.Set("Connection", "close")
+		case "/te-chunked":
+			hd.Set("Transfer-Encoding", "chunked")
+			io.WriteString(w, "body")
+		case "/te-identity":
+			hd.Set("Transfer-Encoding", "identity")
+			io.WriteString(w, "body")
+		case "/te-length":
+			hd.Set("Transfer-Encoding", "chunked")
+			hd.Set("Content-Length", "4")
+			io.WriteString(w, "body")
 		}
 	})
-	paths := []string{"/fields", "/keep-alive", "/length", "/no-content", "/chunked", "/date", "/close"}
+	// The /te- paths: a Transfer-Encoding set by the handler, which
+	// net/http uses only where it frames by chunks (and drops with a
+	// Content-Length, for HEAD and before HTTP/1.1); "identity" asks for
+	// a body delimited by the close.
+	paths := []string{"/fields", "/keep-alive", "/length", "/no-content", "/chunked", "/date", "/close",
+		"/te-chunked", "/te-identity", "/te-length"}
 	ns := httptest.NewServer(h)
 	defer ns.Close()
 	addr := serve(t, &Server{Handler: h})
 	for _, path := range paths {
 		for _, method := range []string{"GET", "HEAD"} {
-			want, wantRaw := rawExchange(t, ns.Listener.Addr().String(), method, path)
-			got, gotRaw := rawExchange(t, addr, method, path)
+			want, wantRaw, wantBody := rawExchange(t, ns.Listener.Addr().String(), method, path)
+			got, gotRaw, gotBody := rawExchange(t, addr, method, path)
 			if got.StatusCode != want.StatusCode || !maps.EqualFunc(got.Header, want.Header, sameValues) ||
 				!slicesEqual(got.TransferEncoding, want.TransferEncoding) || got.ContentLength != want.ContentLength ||
-				got.Close != want.Close {
-				t.Errorf("%s %s:\nevhttp   %q\nnet/http %q", method, path, gotRaw, wantRaw)
+				got.Close != want.Close || gotBody != wantBody {
+				t.Errorf("%s %s:\nevhttp   %q %q\nnet/http %q %q", method, path, gotRaw, gotBody, wantRaw, wantBody)
 			}
 		}
 	}
@@ -125,7 +140,7 @@ func slicesEqual(a, b []string) bool {
 // rawExchange sends one request on a new connection and returns the
 // response, with its Date field dropped unless the handler set it, and
 // its head as it came.
-func rawExchange(t *testing.T, addr, method, path string) (*http.Response, string) {
+func rawExchange(t *testing.T, addr, method, path string) (resp *http.Response, head, body string) {
 	t.Helper()
 	nc, err := net.Dial("tcp", addr)
 	if err != nil {
@@ -136,14 +151,18 @@ func rawExchange(t *testing.T, addr, method, path string) (*http.Response, strin
 	fmt.Fprintf(nc, "%s %s HTTP/1.1\r\nHost: a\r\n\r\n", method, path)
 	var raw strings.Builder
 	br := bufio.NewReader(io.TeeReader(nc, &raw))
-	resp, err := http.ReadResponse(br, &http.Request{Method: method})
+	resp, err = http.ReadResponse(br, &http.Request{Method: method})
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, path, err)
 	}
-	io.ReadAll(resp.Body)
+	b, err := io.ReadAll(resp.Body)
+	body = string(b)
+	if err != nil {
+		body += " (" + err.Error() + ")"
+	}
 	if path != "/date" {
 		resp.Header.Del("Date")
 	}
-	head, _, _ := strings.Cut(raw.String(), "\r\n\r\n")
-	return resp, head
+	head, _, _ = strings.Cut(raw.String(), "\r\n\r\n")
+	return resp, head, body
 }
