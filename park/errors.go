@@ -16,4 +16,6 @@ var (
 	// syscall.Conn (a *tls.Conn, net.Pipe, a wrapper of the program's
 	// own), so its socket cannot be reached.
 	ErrNotSyscallConn = errors.New("not a syscall.Conn")
+	// ErrStopped: WaitReadable's connection was unparked by Stop.
+	ErrStopped = errors.New("connection unparked by Stop")
 )

@@ -242,3 +242,33 @@ func TestConcurrentClose(t *testing.T) {
 		}
 	}
 }
+
+// TestWaitReadableStopped: Stop of a connection that a goroutine waits
+// for in WaitReadable ends the wait with ErrStopped, whether it finds the
+// connection open or closed; the wait used to last forever, even past
+// its context's end, since Stop promises that no callback comes.
+func TestWaitReadableStopped(t *testing.T) {
+	w := newWatcher(t)
+	for _, closeFirst := range []bool{false, true} {
+		if closeFirst && underWine() {
+			continue // closing a parked connection aborts Wine's server: see closesParked
+		}
+		_, s := pair(t)
+		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+		done := make(chan error, 1)
+		go func() { done <- w.WaitReadable(ctx, s) }()
+		for w.Parked() == 0 {
+			time.Sleep(time.Millisecond)
+		}
+		if closeFirst {
+			s.Close()
+		}
+		if !w.Stop(s) {
+			t.Fatalf("Stop of a connection in WaitReadable (closed: %v) = false", closeFirst)
+		}
+		if err := called(t, done); !errors.Is(err, ErrStopped) {
+			t.Fatalf("WaitReadable after Stop (closed: %v): %v, want ErrStopped", closeFirst, err)
+		}
+		cancel()
+	}
+}

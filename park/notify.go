@@ -34,7 +34,7 @@ func (w *Watcher) Notify(conn net.Conn, fn func(error)) error {
 	if fn == nil {
 		return fmt.Errorf("park: notify: nil callback: %w", fs.ErrInvalid)
 	}
-	if _, err := w.park(conn, fn); err != nil {
+	if _, err := w.park(conn, fn, nil); err != nil {
 		return fmt.Errorf("park: notify: %w", err)
 	}
 	return nil
@@ -43,14 +43,16 @@ func (w *Watcher) Notify(conn net.Conn, fn func(error)) error {
 // WaitReadable parks conn and blocks until it can be read without
 // blocking, with no buffer and no goroutine other than the caller's. It
 // returns nil when conn is readable (as for Notify's callback), ctx's
-// error when ctx is done first (conn is then not parked any more), and
-// otherwise the error that Notify would return or pass to its callback.
+// error when ctx is done first (conn is then not parked any more),
+// ErrStopped when Stop unparks conn, and otherwise the error that Notify
+// would return or pass to its callback.
 func (w *Watcher) WaitReadable(ctx context.Context, conn net.Conn) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	ready := make(chan error, 1)
-	e, err := w.park(conn, func(err error) { ready <- err })
+	// One of the callback and Stop's stopped is called, once.
+	e, err := w.park(conn, func(err error) { ready <- err }, func() { ready <- ErrStopped })
 	if err != nil {
 		return fmt.Errorf("park: wait readable: %w", err)
 	}
@@ -66,7 +68,8 @@ func (w *Watcher) WaitReadable(ctx context.Context, conn net.Conn) error {
 	}
 }
 
-// Stop unparks conn: its callback will not be called. It reports whether
+// Stop unparks conn: its callback will not be called (a WaitReadable
+// waiting for conn returns ErrStopped). It reports whether
 // conn was parked; false means that the callback has been called, or
 // is being called, or that conn was never parked. Stop of a connection
 // that was closed while parked finds it if conn is comparable (a
@@ -77,8 +80,7 @@ func (w *Watcher) Stop(conn net.Conn) bool {
 	if err != nil {
 		return false
 	}
-	var stopped bool
-	var stale *entry
+	var stopped, stale *entry
 	cerr := rc.Control(func(fd uintptr) {
 		w.mu.Lock()
 		defer w.mu.Unlock()
@@ -90,28 +92,32 @@ func (w *Watcher) Stop(conn net.Conn) bool {
 			stale = e
 		default:
 			w.unregister(e, fd)
-			stopped = true
+			stopped = e
 		}
 	})
 	if stale != nil {
 		stale.fn(fmt.Errorf("park: %w", net.ErrClosed))
 	}
-	if cerr == nil {
-		return stopped
+	if cerr != nil && reflect.TypeOf(conn).Comparable() {
+		// conn is closed: its handle value may be another socket's by
+		// now, so it is found by itself.
+		w.mu.Lock()
+		for _, e := range w.byKey {
+			if e.conn == conn {
+				w.remove(e) // the close took the registration away
+				stopped = e
+				break
+			}
+		}
+		w.mu.Unlock()
 	}
-	// conn is closed: its handle value may be another socket's by now.
-	if !reflect.TypeOf(conn).Comparable() {
+	if stopped == nil {
 		return false
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	for _, e := range w.byKey {
-		if e.conn == conn {
-			w.remove(e) // the close took the registration away
-			return true
-		}
+	if stopped.stopped != nil {
+		stopped.stopped()
 	}
-	return false
+	return true
 }
 
 // rawConn returns the syscall.RawConn of conn.
@@ -132,7 +138,7 @@ func open(rc syscall.RawConn) bool {
 // park registers conn and records it with fn. A connection found under
 // the same handle value that is closed is called back with
 // net.ErrClosed: the value is conn's now.
-func (w *Watcher) park(conn net.Conn, fn func(error)) (*entry, error) {
+func (w *Watcher) park(conn net.Conn, fn func(error), stopped func()) (*entry, error) {
 	if conn == nil {
 		return nil, fmt.Errorf("nil conn: %w", fs.ErrInvalid)
 	}
@@ -146,7 +152,7 @@ func (w *Watcher) park(conn net.Conn, fn func(error)) (*entry, error) {
 	// close it until Control returns, so no other socket can have taken
 	// its value.
 	cerr := rc.Control(func(fd uintptr) {
-		e, stale, perr = w.register(fd, conn, rc, fn)
+		e, stale, perr = w.register(fd, conn, rc, fn, stopped)
 	})
 	if stale != nil {
 		stale.fn(fmt.Errorf("park: %w", net.ErrClosed))
@@ -159,7 +165,7 @@ func (w *Watcher) park(conn net.Conn, fn func(error)) (*entry, error) {
 
 // register adds the socket fd of conn to the Poller, which has not
 // closed it: the caller holds a reference to it.
-func (w *Watcher) register(fd uintptr, conn net.Conn, rc syscall.RawConn, fn func(error)) (e, stale *entry, err error) {
+func (w *Watcher) register(fd uintptr, conn net.Conn, rc syscall.RawConn, fn func(error), stopped func()) (e, stale *entry, err error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if err := w.refusal(); err != nil {
@@ -177,7 +183,7 @@ func (w *Watcher) register(fd uintptr, conn net.Conn, rc syscall.RawConn, fn fun
 		stale = old
 	}
 	w.key++
-	e = &entry{key: w.key, fd: fd, conn: conn, rc: rc, fn: fn}
+	e = &entry{key: w.key, fd: fd, conn: conn, rc: rc, fn: fn, stopped: stopped}
 	err = w.p.Add(fd, e.key, interest)
 	if errors.Is(err, fs.ErrExist) {
 		// Windows: a socket closed with this handle value is still

@@ -54,6 +54,9 @@ type entry struct {
 	conn net.Conn // as given: Stop finds it by this once it is closed
 	rc   syscall.RawConn
 	fn   func(error)
+	// stopped, if not nil, is called when Stop unparks the entry, which
+	// then gets no callback: WaitReadable's, whose caller waits for one.
+	stopped func()
 }
 
 // New returns a Watcher, with its goroutine started.
