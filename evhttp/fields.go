@@ -11,6 +11,7 @@ import (
 // WriteHeader.
 type fieldSet struct {
 	contentType      bool // present: not sniffed
+	contentEncoding  bool // not empty: not sniffed either, as net/http does
 	date             bool // present: not set
 	contentLength    string
 	transferEncoding []string
@@ -49,6 +50,8 @@ func appendFields(b []byte, h http.Header) ([]byte, fieldSet) {
 			continue
 		case "Content-Type":
 			f.contentType = true
+		case "Content-Encoding":
+			f.contentEncoding = len(h[k]) > 0 && h[k][0] != ""
 		case "Date":
 			f.date = true
 		case "Trailer":

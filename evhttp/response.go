@@ -201,7 +201,7 @@ func (w *response) writeHeader() []byte {
 		closing = true
 	}
 	hc.sent100.Store(true) // no 100 Continue once the response has begun
-	if !f.contentType && w.bodyAllowed() && len(w.buf) > 0 && len(f.transferEncoding) == 0 {
+	if !f.contentType && !f.contentEncoding && w.bodyAllowed() && len(w.buf) > 0 && len(f.transferEncoding) == 0 {
 		out = appendField(out, "Content-Type", http.DetectContentType(w.buf)) // as net/http sniffs
 	}
 	// A Transfer-Encoding of the handler's is sent only with the chunked
