@@ -31,16 +31,20 @@ type Server struct {
 	Handler http.Handler
 
 	// ReadHeaderTimeout is the time a request's head (request line and
-	// headers) may take to arrive, from the connection's accept for the
-	// first request and from its first byte for the next ones; the
+	// headers) may take to arrive, from the connection's opening (its
+	// accept; over TLS, the end of its handshake, which evloop's
+	// Config.TLSHandshakeTimeout bounds) for the first request and from
+	// its first byte for the next ones; the
 	// connection is closed without an answer when it is over, as by
 	// net/http. Zero: ReadTimeout, as with net/http; both zero: no limit.
 	ReadHeaderTimeout time.Duration
 
 	// ReadTimeout is the time the reading of a whole request, body
-	// included, may take, as with net/http: from the connection's accept
-	// for its first request, from the request's first byte for the next
-	// ones. A body not complete by then fails the handler's Read with an
+	// included, may take, as with net/http: from the connection's
+	// opening for its first request (as for ReadHeaderTimeout: over TLS,
+	// net/http counts the handshake in, evhttp leaves it to evloop's
+	// Config.TLSHandshakeTimeout), from the request's first byte for the
+	// next ones. A body not complete by then fails the handler's Read with an
 	// error matching os.ErrDeadlineExceeded (a net.Error whose Timeout is
 	// true), after the bytes that came in time; the handler's answer is
 	// still sent, and the connection closes after it. It is also the
