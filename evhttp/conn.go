@@ -59,9 +59,8 @@ type hconn struct {
 	drained int64
 	done    bool // the running handler has returned (loop's view)
 	// paused: the loop has paused the connection (PauseRead) since it
-	// last resumed it. next resumes only then: ResumeRead finds out
-	// whether it runs on the loop, which costs more than the rest of a
-	// small request's way through the loop.
+	// last resumed it. next resumes only then, sparing each request
+	// ResumeRead's look-up of the goroutine it runs on.
 	paused bool
 	cancel context.CancelFunc
 

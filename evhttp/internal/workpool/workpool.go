@@ -9,9 +9,9 @@ import (
 )
 
 // DefaultLinger is how long a worker with nothing to do waits for work
-// before it exits, for a Pool whose Linger is zero. A worker that stays keeps the stack it has grown: a
-// goroutine started per request grows its stack anew each time
-// (runtime.morestack), a cost that showed in profiles of busy servers.
+// before it exits, for a Pool whose Linger is zero. A worker that stays
+// keeps the stack it has grown, where a goroutine started per task grows
+// its stack anew each time (runtime.morestack).
 const DefaultLinger = 2 * time.Second
 
 // A Task is what the pool runs.
