@@ -30,8 +30,9 @@ const maxSortedFields = 32
 // Content-Length, Transfer-Encoding and Connection, whose values it
 // returns with whether h has Content-Type and Date, and for the keys with
 // http.TrailerPrefix, which it notes in the fieldSet with the trailers
-// the Trailer field declares.
-func appendFields(b []byte, h http.Header) ([]byte, fieldSet) {
+// the Trailer field declares. The Content-Type of a 304 (code) is left
+// out.
+func appendFields(b []byte, h http.Header, code int) ([]byte, fieldSet) {
 	var f fieldSet
 	var arr [maxSortedFields]string
 	keys := arr[:0]
@@ -50,6 +51,9 @@ func appendFields(b []byte, h http.Header) ([]byte, fieldSet) {
 			continue
 		case "Content-Type":
 			f.contentType = true
+			if code == http.StatusNotModified {
+				continue // as net/http, after RFC 9110 section 15.4.5
+			}
 		case "Content-Encoding":
 			f.contentEncoding = len(h[k]) > 0 && h[k][0] != ""
 		case "Date":

@@ -88,7 +88,7 @@ func (w *response) WriteHeader(code int) {
 	// decides.
 	w.outBox = outPool.Get().(*[]byte)
 	w.out = appendStatusLine((*w.outBox)[:0], code)
-	w.out, w.fields = appendFields(w.out, w.header)
+	w.out, w.fields = appendFields(w.out, w.header, code)
 	// With a Transfer-Encoding too, the Content-Length goes, as net/http
 	// drops it (RFC 9112 section 6.2: a sender must not send both).
 	if cl := w.fields.contentLength; cl != "" && len(w.fields.transferEncoding) == 0 {

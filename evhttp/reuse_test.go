@@ -89,6 +89,10 @@ func TestResponseHeadAsNetHTTP(t *testing.T) {
 			hd.Set("Date", "Mon, 02 Jan 2006 15:04:05 GMT")
 		case "/close":
 			hd.Set("Connection", "close")
+		case "/not-modified":
+			hd.Set("Content-Type", "text/plain") // dropped from a 304
+			hd.Set("Etag", `"x"`)
+			w.WriteHeader(http.StatusNotModified)
 		case "/encoded":
 			hd.Set("Content-Encoding", "gzip") // not sniffed
 			io.WriteString(w, "<html>body")
@@ -109,7 +113,7 @@ func TestResponseHeadAsNetHTTP(t *testing.T) {
 	// Content-Length, for HEAD and before HTTP/1.1); "identity" asks for
 	// a body delimited by the close.
 	paths := []string{"/fields", "/keep-alive", "/length", "/no-content", "/chunked", "/date", "/close",
-		"/te-chunked", "/te-identity", "/te-length", "/encoded"}
+		"/te-chunked", "/te-identity", "/te-length", "/encoded", "/not-modified"}
 	ns := httptest.NewServer(h)
 	defer ns.Close()
 	addr := serve(t, &Server{Handler: h})
