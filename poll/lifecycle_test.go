@@ -494,26 +494,7 @@ func TestManyReady(t *testing.T) {
 func TestCloseAfterReportHandleReused(t *testing.T) {
 	closesRegistered(t)
 	p := newPoller(t)
-	const n = 64
-	hs := make([]sock.Handle, n)
-	for i := range hs {
-		hs[i], _ = udp(t, sock.UDP4)
-		add(t, p, hs[i], uint64(i), Out)
-	}
-	got := map[uint64]bool{}
-	buf := make([]Event, n)
-	for deadline := time.Now().Add(eventTimeout); len(got) < n && time.Now().Before(deadline); {
-		k, err := p.Wait(buf, time.Second)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, e := range buf[:k] {
-			got[e.Key] = true
-		}
-	}
-	if len(got) != n {
-		t.Fatalf("%d of %d sockets reported", len(got), n)
-	}
+	hs := addReportedOut(t, p, 64)
 	for _, h := range hs {
 		if err := sock.Close(h); err != nil {
 			t.Fatal(err)
@@ -579,7 +560,26 @@ func TestModifyUndelivered(t *testing.T) {
 func TestCloseThenNewGroupDevice(t *testing.T) {
 	closesRegistered(t)
 	p := newPoller(t)
-	const n = 32 // a full group, on Windows
+	hs := addReportedOut(t, p, 32) // a full group, on Windows
+	extra, _ := udp(t, sock.UDP4)
+	if err := sock.Close(hs[0]); err != nil {
+		t.Fatal(err)
+	}
+	add(t, p, extra, 100, Out|Oneshot)
+	for range 3 {
+		for _, e := range wait(t, p, 100*time.Millisecond) {
+			if e.Key == 0 {
+				t.Errorf("closed socket reported: %v", e)
+			}
+		}
+	}
+}
+
+// addReportedOut registers n new UDP sockets for Out (level-triggered),
+// keys 0 to n-1, and waits until each has been reported once: none of
+// them has a readiness poll in flight afterwards.
+func addReportedOut(t *testing.T, p *Poller, n int) []sock.Handle {
+	t.Helper()
 	hs := make([]sock.Handle, n)
 	for i := range hs {
 		hs[i], _ = udp(t, sock.UDP4)
@@ -599,16 +599,5 @@ func TestCloseThenNewGroupDevice(t *testing.T) {
 	if len(got) != n {
 		t.Fatalf("%d of %d sockets reported", len(got), n)
 	}
-	extra, _ := udp(t, sock.UDP4)
-	if err := sock.Close(hs[0]); err != nil {
-		t.Fatal(err)
-	}
-	add(t, p, extra, 100, Out|Oneshot)
-	for range 3 {
-		for _, e := range wait(t, p, 100*time.Millisecond) {
-			if e.Key == 0 {
-				t.Errorf("closed socket reported: %v", e)
-			}
-		}
-	}
+	return hs
 }
