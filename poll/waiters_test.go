@@ -130,6 +130,16 @@ func shareLeftoverRound(t *testing.T) bool {
 // close and not yet processed it when Add looks.
 func TestAddReusedDuringWait(t *testing.T) {
 	closesRegistered(t)
+	if underWine() {
+		// The blocked Wait re-polls the group of the closed socket, whose
+		// value the next socket takes while Wine's server is still making
+		// it (between the open of \Device\Afd and IOCTL_AFD_WINE_CREATE):
+		// Wine 8.0's server then aborts on set_fd_events' assertion and
+		// every process of the prefix hangs (seen once in four runs of the
+		// test command; TestWineAbortCloseNetConnRegistered reproduces it).
+		// On Windows closesocket completes the polls that name the socket.
+		t.Skip("under Wine a poll racing the creation of a socket in a closed socket's handle value aborts the wine server")
+	}
 	p := newPoller(t)
 	var reports sync.Map // key -> struct{}
 	stop := make(chan struct{})
