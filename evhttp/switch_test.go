@@ -89,12 +89,35 @@ func TestSwitchProtocolsRefused(t *testing.T) {
 // (with an error, or with the connection, whose OnClose follows) instead
 // of waiting forever for a switch that the closing connection dropped.
 func TestSwitchProtocolsClientGone(t *testing.T) {
+	clientGone(t, "SwitchProtocols", "Upgrade: x\r\nConnection: Upgrade\r\n", func(w http.ResponseWriter) error {
+		return SwitchProtocols(w, Protocol{})
+	})
+}
+
+// TestHijackClientGone: as TestSwitchProtocolsClientGone, for Hijack,
+// whose Detach runs on the loop the same way.
+func TestHijackClientGone(t *testing.T) {
+	clientGone(t, "Hijack", "", func(w http.ResponseWriter) error {
+		nc, _, err := w.(http.Hijacker).Hijack()
+		if err == nil {
+			nc.Close()
+		}
+		return err
+	})
+}
+
+// clientGone has 200 clients send a request with the extra header lines
+// fields and reset the connection at once, while the handler calls take
+// (the call named what), and checks that every handler that began has
+// returned once Shutdown has.
+func clientGone(t *testing.T, what, fields string, take func(http.ResponseWriter) error) {
+	t.Helper()
 	const n = 200
 	var entered atomic.Int64
 	returned := make(chan error, n)
 	s := &Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		entered.Add(1)
-		returned <- SwitchProtocols(w, Protocol{})
+		returned <- take(w)
 	})}
 	addr := serve(t, s)
 	for range n {
@@ -102,7 +125,7 @@ func TestSwitchProtocolsClientGone(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		io.WriteString(nc, "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: x\r\nConnection: Upgrade\r\n\r\n")
+		io.WriteString(nc, "GET / HTTP/1.1\r\nHost: x\r\n"+fields+"\r\n")
 		nc.(*net.TCPConn).SetLinger(0)
 		nc.Close()
 	}
@@ -116,45 +139,7 @@ func TestSwitchProtocolsClientGone(t *testing.T) {
 		select {
 		case <-returned:
 		case <-ctx.Done():
-			t.Fatalf("%d of %d handlers still in SwitchProtocols", entered.Load()-got, entered.Load())
-		}
-	}
-}
-
-// TestHijackClientGone: as TestSwitchProtocolsClientGone, for Hijack,
-// whose Detach runs on the loop the same way.
-func TestHijackClientGone(t *testing.T) {
-	const n = 200
-	var entered atomic.Int64
-	returned := make(chan error, n)
-	s := &Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		entered.Add(1)
-		nc, _, err := w.(http.Hijacker).Hijack()
-		if err == nil {
-			nc.Close()
-		}
-		returned <- err
-	})}
-	addr := serve(t, s)
-	for range n {
-		nc, err := net.Dial("tcp", addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		io.WriteString(nc, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
-		nc.(*net.TCPConn).SetLinger(0)
-		nc.Close()
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	if err := s.Shutdown(ctx); err != nil {
-		t.Fatal(err)
-	}
-	for got := int64(0); got < entered.Load(); got++ {
-		select {
-		case <-returned:
-		case <-ctx.Done():
-			t.Fatalf("%d of %d handlers still in Hijack", entered.Load()-got, entered.Load())
+			t.Fatalf("%d of %d handlers still in %s", entered.Load()-got, entered.Load(), what)
 		}
 	}
 }
