@@ -2,7 +2,8 @@
 # test-exec.sh: tests of go_windows_amd64_exec's exit codes, with a fake
 # wine and wineserver on PATH (no Wine needed): a test binary that printed
 # PASS and was then killed by SIGKILL, as Wine's server kills a process whose
-# exit is slow, passes; every other failure stays one.
+# exit is slow, passes; every other failure stays one; a binary whose Wine
+# server dies under it fails at once instead of hanging.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
@@ -19,11 +20,12 @@ chmod +x "$work/bin/"*
 failed=0
 # The shell reports the kills the checks expect on its standard error.
 exec 3>&2 2>/dev/null
-# check NAME BODY WANT: a program NAME whose script is BODY must exit WANT.
+# check NAME BODY WANT [INPUT]: a program NAME whose script is BODY, given
+# INPUT on its standard input, must exit WANT.
 check() {
-	local name=$1 body=$2 want=$3 rc=0
+	local name=$1 body=$2 want=$3 input=${4:-} rc=0
 	printf '%s\n' "$body" >"$work/$name"
-	(PATH="$work/bin:$PATH" AFD_CACHE="$work/cache" go_windows_amd64_exec "$work/$name") >/dev/null 2>&1 || rc=$?
+	(PATH="$work/bin:$PATH" AFD_CACHE="$work/cache" go_windows_amd64_exec "$work/$name") <<<"$input" >/dev/null 2>&1 || rc=$?
 	if [ "$rc" -ne "$want" ]; then
 		echo "test-exec: FAIL: $name (${body//$'\n'/; }): exit $rc, want $want"
 		failed=1
@@ -37,7 +39,45 @@ check pkg.test.exe $'echo FAIL\nexit 1' 1
 check pkg.test.exe $'printf "\\026PASS\\n"\nkill -9 $$' 0
 check prog.exe $'echo PASS\nkill -9 $$' 137
 check prog.exe $'exit 3' 3
+
+# A fake wine server: a process named wineserver-fake whose working folder
+# is server-DEV-INODE of the prefix, as the wrapper looks for it.
+read -r dev ino < <(stat -L -c '%d %i' "$work/cache/wine")
+srv=$work/srv/$(printf 'server-%x-%x' "$dev" "$ino")
+mkdir -p "$srv"
+cp "$(command -v sleep)" "$work/bin/wineserver-fake"
+server=
+trap 'kill -KILL $server 2>/dev/null; rm -rf "$work"' EXIT
+# start_server starts a fake server, its pid in $server.
+start_server() {
+	(cd "$srv" && exec "$work/bin/wineserver-fake" 600) </dev/null >/dev/null 2>&1 &
+	server=$!
+	for _ in $(seq 50); do
+		[[ $(readlink "/proc/$server/cwd" 2>/dev/null) == "$srv" ]] && return
+		sleep 0.1
+	done
+}
+start_server
+# With the server up, the binary runs as before, standard input included.
+check pkg.test.exe $'read -r x && [ "$x" = hello ] && echo PASS' 0 hello
+check pkg.test.exe $'echo PASS\nkill -9 $$' 0
+check prog.exe $'exit 3' 3
+# The server dies while the binary waits on it: the wrapper kills the
+# binary and fails (125) within seconds, not after the binary's 600 s.
+start=$SECONDS
+check pkg.test.exe "kill -KILL $server; sleep 600; echo PASS" 125
+if [ $((SECONDS - start)) -gt 20 ]; then
+	echo "test-exec: FAIL: the wrapper took $((SECONDS - start)) s to stop a binary whose server died"
+	failed=1
+fi
+# The server dies and the binary exits 0 at once, as a Wine process whose
+# threads all lose the server does (after the server is gone): that is no
+# pass.
+start_server
+check pkg.test.exe "echo '=== RUN TestX'; kill -KILL $server
+while [ -e /proc/$server ] && ! grep -q ') Z' /proc/$server/stat; do sleep 0.05; done
+exit 0" 125
 if [ "$failed" -ne 0 ]; then
 	exit 1
 fi
-echo "test-exec: 8 passed, 0 failed"
+echo "test-exec: 13 passed, 0 failed"
