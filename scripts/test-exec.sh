@@ -47,7 +47,7 @@ srv=$work/srv/$(printf 'server-%x-%x' "$dev" "$ino")
 mkdir -p "$srv"
 cp "$(command -v sleep)" "$work/bin/wineserver-fake"
 server=
-trap 'kill -KILL $server 2>/dev/null; rm -rf "$work"' EXIT
+trap 'kill -KILL $server 2>/dev/null || true; rm -rf "$work"' EXIT
 # start_server starts a fake server, its pid in $server.
 start_server() {
 	(cd "$srv" && exec "$work/bin/wineserver-fake" 600) </dev/null >/dev/null 2>&1 &
@@ -62,6 +62,15 @@ start_server
 check pkg.test.exe $'read -r x && [ "$x" = hello ] && echo PASS' 0 hello
 check pkg.test.exe $'echo PASS\nkill -9 $$' 0
 check prog.exe $'exit 3' 3
+# A program is the wrapper's process (exec): whoever started it can stop it.
+printf 'echo $$ >"%s"\n' "$work/pid" >"$work/prog.exe"
+PATH="$work/bin:$PATH" AFD_CACHE="$work/cache" go_windows_amd64_exec "$work/prog.exe" &
+wrapper=$!
+wait "$wrapper"
+if [ "$(cat "$work/pid")" != "$wrapper" ]; then
+	echo "test-exec: FAIL: prog.exe ran as pid $(cat "$work/pid"), not as the wrapper's $wrapper"
+	failed=1
+fi
 # The server dies while the binary waits on it: the wrapper kills the
 # binary and fails (125) within seconds, not after the binary's 600 s.
 start=$SECONDS
@@ -80,4 +89,4 @@ exit 0" 125
 if [ "$failed" -ne 0 ]; then
 	exit 1
 fi
-echo "test-exec: 13 passed, 0 failed"
+echo "test-exec: 14 passed, 0 failed"
