@@ -68,6 +68,7 @@ type Conn struct {
 	hold     readHold // why reading is stopped, see pause.go
 	again    bool     // queued for OnTraffic with its unconsumed input, see loop.deliverAgain
 	eof      bool     // the peer shut down its sending side
+	ended    bool     // OnEOF was called: open for output, no more reads
 	err      error    // why the connection closes, for OnClose
 	failed   bool     // err is a failure: settle closes the connection
 	dirty    bool     // queued for settle
@@ -505,7 +506,7 @@ func (c *Conn) read() {
 		c.eof = true
 		switch c.state {
 		case connOpen:
-			c.beginClose(nil)
+			c.inputEnded()
 		case connLingering:
 			c.closeNow(c.err)
 		}
@@ -520,6 +521,28 @@ func (c *Conn) read() {
 	}
 	l.touch(c)
 	c.take(l.buf[:n])
+}
+
+// inputEnded handles the end of the peer's stream on an open connection:
+// OnEOF, which keeps the connection open for output, if the handler has
+// one; else a graceful close.
+func (c *Conn) inputEnded() {
+	if c.ended {
+		return // the TLS session's end of stream came first (tlsEOF)
+	}
+	if c.h.OnEOF == nil {
+		c.beginClose(nil)
+		return
+	}
+	// No more reads (settle asks for no input): a socket at its end of
+	// stream is readable at every Wait.
+	c.ended = true
+	l := c.l
+	prev := l.cur
+	l.cur = c
+	c.h.OnEOF(c)
+	l.cur = prev
+	l.markDirty(c)
 }
 
 // take delivers inbound bytes p, read into a buffer of the loop, after
@@ -655,7 +678,9 @@ func (c *Conn) settle() {
 	var want poll.Events
 	switch c.state {
 	case connOpen:
-		want |= c.readInterest(pending)
+		if !c.ended {
+			want |= c.readInterest(pending)
+		}
 	case connHandshaking:
 		if !c.eof && c.tls.s.WantInput() {
 			want |= poll.In

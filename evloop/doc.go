@@ -38,8 +38,8 @@
 // serves (64 at least), so that a burst of new connections is accepted
 // in a few rounds of the loop, however many it serves already.
 //
-// A Handler is a set of callbacks: OnOpen, OnTraffic and OnClose for
-// connections, OnPacket for datagrams. They run on the connection's
+// A Handler is a set of callbacks: OnOpen, OnTraffic, OnEOF and OnClose
+// for connections, OnPacket for datagrams. They run on the connection's
 // loop, one at a time per loop, so a handler needs no locking for the
 // state of its connections, and must not block: a callback that waits
 // holds up every connection of its loop. Work that blocks belongs in
@@ -192,6 +192,12 @@
 // makes "accepted for writing" mean "delivered" (TestShutdownWhileBusy
 // fails without it). Config.LingerTimeout bounds both steps. Server.Close
 // and a Shutdown whose context ends cut connections at once.
+//
+// The peer's end of stream (it shut down its sending side) closes the
+// connection gracefully, unless the handler has OnEOF: the connection
+// then stays open for output, with no more reading, until the handler
+// closes it, so that a client that half-closes after its request still
+// gets the answer (TestOnEOFAnswersHalfClosedPeer).
 //
 // # Bad peers
 //

@@ -29,6 +29,17 @@ type Handler struct {
 	// data is discarded.
 	OnTraffic func(c *Conn)
 
+	// OnEOF, if set, is called once when the peer has shut down its
+	// sending side (its end of stream: a TCP FIN, or a TLS close_notify),
+	// after the OnTraffic of everything that came before it; the input
+	// the handler left is still there. The connection stays open for
+	// output, and the handler closes it when it has answered (a
+	// half-closed client, as an HTTP/1.0 one that shuts down after its
+	// request, still gets the answer). No more OnTraffic follows;
+	// IdleTimeout still applies. Without OnEOF, the end of stream closes
+	// the connection gracefully (its pending output is sent first).
+	OnEOF func(c *Conn)
+
 	// OnClose is called once when a connection is closed: after OnOpen,
 	// or, for a Dial that failed to connect, instead of it. err says why:
 	// nil for an orderly close (the peer's end of stream, Close,

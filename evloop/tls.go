@@ -314,7 +314,9 @@ func (c *Conn) tlsFeed(ct []byte, again bool) bool {
 		again = false
 		switch {
 		case err == io.EOF && c.reading():
-			c.beginClose(nil)
+			if c.state == connOpen && !c.failed {
+				c.inputEnded()
+			}
 			return true
 		case err == io.EOF:
 			return true
