@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -58,6 +59,9 @@ type hconn struct {
 	body    *body                // of the running request, if it has one
 	drained int64
 	done    bool // the running handler has returned (loop's view)
+	// ended: the client has shut down its sending side (evloop's OnEOF):
+	// what it sent before is answered, then the connection closes.
+	ended bool
 	// paused: the loop has paused the connection (PauseRead) since it
 	// last resumed it. next resumes only then, sparing each request
 	// ResumeRead's look-up of the goroutine it runs on.
@@ -131,6 +135,52 @@ func (s *Server) onTraffic(c *evloop.Conn) {
 			return
 		}
 		hc.onTraffic()
+	}
+}
+
+// onEOF: the client has shut down its sending side, after the input
+// OnTraffic has had. The connection stays open for the answers.
+func (s *Server) onEOF(c *evloop.Conn) {
+	hc, ok := c.Context().(*hconn)
+	if !ok || hc.state == connSwitched {
+		c.Close() // a switched protocol has no use for half a connection
+		return
+	}
+	hc.ended = true
+	hc.endOfInput()
+}
+
+// endOfInput acts on the client's end of stream once the input before it
+// has been taken, as net/http does: a request whose head or body is cut
+// short fails, a running request goes on and is answered, its context
+// cancelled (net/http cancels it when its read of the connection ends),
+// and the connection closes when nothing is left to answer.
+func (hc *hconn) endOfInput() {
+	switch hc.state {
+	case connIdle, connDrain:
+		hc.close()
+	case connHead:
+		if hc.p.idle() {
+			hc.close() // not one byte of a request: no answer
+		} else {
+			hc.refuse(errCutShort)
+		}
+	case connBody:
+		// The handler's Read fails; the rest of its work, answer
+		// included, goes on. closeAfter first, as for ReadTimeout.
+		hc.closeAfter.Store(true)
+		hc.body.finish(nil, io.ErrUnexpectedEOF)
+		hc.state = connWait
+		hc.cancelRequest()
+	case connWait:
+		hc.cancelRequest()
+	}
+}
+
+// cancelRequest cancels the running request's context.
+func (hc *hconn) cancelRequest() {
+	if hc.cancel != nil {
+		hc.cancel()
 	}
 }
 
@@ -352,10 +402,14 @@ func (hc *hconn) close() {
 	hc.s.untrack(hc)
 }
 
+// errCutShort: the client's end of stream came within a request's head.
+// net/http answers it with a bare 400.
+var errCutShort = badRequest("")
+
 // refuse answers a malformed request as net/http does, and closes.
 func (hc *hconn) refuse(err *parseError) {
 	msg := http.StatusText(err.status)
-	if err.status == http.StatusBadRequest {
+	if err.status == http.StatusBadRequest && err.msg != "" {
 		msg += ": " + strings.TrimPrefix(err.msg, "evhttp: ")
 	}
 	fmt.Fprintf(hc.c, "HTTP/1.1 %d %s\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n%d %s",
@@ -504,6 +558,9 @@ func (hc *hconn) next() {
 		hc.c.ResumeRead()
 	}
 	hc.onTraffic()
+	if hc.ended && (hc.state == connIdle || hc.state == connHead) {
+		hc.endOfInput() // the input after the end of stream is taken
+	}
 }
 
 // resume has the loop read the connection again, from the handler's

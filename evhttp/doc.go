@@ -73,11 +73,13 @@
 // chunked anyway (a Flush, a body over the buffer). HTTP/1.0, HEAD, a
 // 204 or 304 and a Content-Length set by the handler send no trailers.
 //
+// A client that shuts down its sending side after its requests (a
+// half-close) gets their answers, and then the connection closes; as with
+// net/http, a request whose head or body the end cuts short fails (a
+// head with 400 Bad Request, a body with the handler's Read), and the end
+// cancels the running request's context (TestHalfCloseAsNetHTTP).
+//
 // Not there (yet):
-//   - a client that shuts down its sending side after its request (a
-//     half-close) is not answered: evloop closes a connection at the peer's
-//     end of stream, and the request's context is cancelled; net/http
-//     answers;
 //   - ConnState, ConnContext, HTTP/2 (ALPN offers http/1.1 at most);
 //     http.ResponseController's deadlines return http.ErrNotSupported
 //     (FlushError is supported). Without WriteTimeout, a client that

@@ -149,22 +149,6 @@ func TestShortContentLength(t *testing.T) {
 	}
 }
 
-// TestHalfClose: a client that shuts down its sending side after its
-// request gets no answer: evloop closes a connection at the peer's end of
-// stream. net/http's server answers it; a difference of the package doc.
-func TestHalfClose(t *testing.T) {
-	addr := serve(t, &Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		<-r.Context().Done() // the client's end of stream cancels it
-		hello(w, r)
-	})})
-	nc, br := dial(t, addr)
-	io.WriteString(nc, "GET / HTTP/1.1\r\nHost: a\r\n\r\n")
-	nc.(*net.TCPConn).CloseWrite()
-	if b, err := io.ReadAll(br); len(b) > 0 {
-		t.Fatalf("a half-closed client was answered %q (%v): update the package doc", b, err)
-	}
-}
-
 // TestUploadToBusyHandler: an upload to a handler that starts reading it
 // late, and then reads it in small pieces, arrives whole, and the server
 // holds a bounded part of it meanwhile: the loop pauses the connection

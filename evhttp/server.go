@@ -200,7 +200,7 @@ func (s *Server) logf(format string, args ...any) {
 // their connections.
 func (s *Server) EvloopHandler() evloop.Handler {
 	s.init()
-	return evloop.Handler{OnOpen: s.onOpen, OnTraffic: s.onTraffic, OnClose: s.onClose}
+	return evloop.Handler{OnOpen: s.onOpen, OnTraffic: s.onTraffic, OnEOF: s.onEOF, OnClose: s.onClose}
 }
 
 // Listen serves HTTP on addr (in evloop's form, "tcp://127.0.0.1:8080")

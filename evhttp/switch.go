@@ -110,6 +110,12 @@ func SwitchProtocols(w http.ResponseWriter, p Protocol) error {
 		if c.InboundBuffered() > 0 && p.OnTraffic != nil {
 			p.OnTraffic(c)
 		}
+		if hc.ended {
+			// The client's end of stream came before the switch: the
+			// connection closes after the protocol's answer, as onEOF
+			// closes a switched one.
+			c.Close()
+		}
 	})
 	if err != nil {
 		return fmt.Errorf("evhttp: switch protocols: %w", err)

@@ -143,3 +143,44 @@ func clientGone(t *testing.T, what, fields string, take func(http.ResponseWriter
 		}
 	}
 }
+
+// TestSwitchProtocolsAfterEOF: a client that shuts down its sending side
+// right behind its request still has its connection switched: the
+// protocol gets the bytes that came, and then the connection closes, as
+// one whose end came after the switch.
+func TestSwitchProtocolsAfterEOF(t *testing.T) {
+	closed := make(chan error, 1)
+	s := &Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		<-r.Context().Done() // the end of stream has come
+		w.Header().Set("Upgrade", "echo")
+		w.Header().Set("Connection", "Upgrade")
+		err := SwitchProtocols(w, Protocol{
+			OnOpen: func(c *evloop.Conn) { c.Write([]byte("hello\n")) },
+			OnTraffic: func(c *evloop.Conn) {
+				b, _ := c.Next(-1)
+				c.Write(b)
+			},
+			OnClose: func(c *evloop.Conn, err error) { closed <- err },
+		})
+		if err != nil {
+			t.Errorf("SwitchProtocols: %v", err)
+		}
+	})}
+	addr := serve(t, s)
+	nc, br := dial(t, addr)
+	io.WriteString(nc, "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\n")
+	nc.(*net.TCPConn).CloseWrite()
+	resp, err := http.ReadResponse(br, &http.Request{Method: "GET"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusSwitchingProtocols {
+		t.Fatalf("response %d, want 101", resp.StatusCode)
+	}
+	if rest, err := io.ReadAll(br); err != nil || string(rest) != "hello\n" {
+		t.Fatalf("after the 101: %q, %v; want \"hello\\n\" and the end", rest, err)
+	}
+	if err := <-closed; err != nil {
+		t.Fatalf("OnClose: %v", err)
+	}
+}
