@@ -84,22 +84,33 @@ func TestHalfCloseAsNetHTTP(t *testing.T) {
 	ns := httptest.NewServer(halfCloseHandler)
 	defer ns.Close()
 	addr := serve(t, &Server{Handler: halfCloseHandler})
-	for _, tc := range []struct{ name, req string }{
-		{"get", "GET / HTTP/1.1\r\nHost: a\r\n\r\n"},
-		{"http/1.0", "GET / HTTP/1.0\r\n\r\n"},
-		{"context", "GET /ctx HTTP/1.1\r\nHost: a\r\n\r\n"},
-		{"body", "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello"},
-		{"chunked body", "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"},
-		{"body cut short", "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nhello"},
-		{"chunked body cut short", "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n"},
-		{"pipelined", "GET / HTTP/1.1\r\nHost: a\r\n\r\nGET /?2 HTTP/1.1\r\nHost: a\r\n\r\nPOST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nhi"},
-		{"head cut short", "GET / HTTP/1.1\r\nHost: a\r\n"},
-		{"request line cut short", "GET / HTT"},
-		{"pipelined, then a head cut short", "GET / HTTP/1.1\r\nHost: a\r\n\r\nGET / HTTP/1.1\r\n"},
-		{"nothing", ""},
+	for _, tc := range []struct {
+		name, req string
+		differs   bool // evhttp does not answer where net/http does: see below
+	}{
+		{name: "get", req: "GET / HTTP/1.1\r\nHost: a\r\n\r\n"},
+		{name: "http/1.0", req: "GET / HTTP/1.0\r\n\r\n"},
+		{name: "context", req: "GET /ctx HTTP/1.1\r\nHost: a\r\n\r\n"},
+		{name: "body", req: "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello"},
+		{name: "chunked body", req: "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"},
+		{name: "body cut short", req: "POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\nhello"},
+		{name: "chunked body cut short", req: "POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n"},
+		{name: "pipelined", req: "GET / HTTP/1.1\r\nHost: a\r\n\r\nGET /?2 HTTP/1.1\r\nHost: a\r\n\r\nPOST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nhi"},
+		{name: "head cut short", req: "GET / HTTP/1.1\r\nHost: a\r\n"},
+		{name: "request line cut short", req: "GET / HTT"},
+		{name: "pipelined, then a head cut short", req: "GET / HTTP/1.1\r\nHost: a\r\n\r\nGET / HTTP/1.1\r\n"},
+		{name: "nothing", req: ""},
+		// evhttp ignores empty lines before a request line, as RFC 9112
+		// (section 2.2) asks; net/http only after a POST, and answers
+		// this one 400. Nothing of a request came: no answer.
+		{name: "a blank line", req: "\r\n", differs: true},
+		{name: "a request, then a blank line", req: "GET / HTTP/1.1\r\nHost: a\r\n\r\n\r\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			want := halfClosed(t, ns.Listener.Addr().String(), tc.req)
+			if tc.differs {
+				want = halfClosed(t, ns.Listener.Addr().String(), "") // no answer
+			}
 			got := halfClosed(t, addr, tc.req)
 			if got != want {
 				t.Fatalf("evhttp:\n%s\nnet/http:\n%s", got, want)

@@ -306,9 +306,9 @@ func (c *Conn) asyncWrite(p []byte, done func(*Conn, error)) error {
 //
 // The peer's end of stream closes the connection the same way, once
 // OnTraffic has had what came before it: what was written until then is
-// delivered, and AsyncWrite fails from then on. (Half-closed connections,
-// where a peer that has finished sending still waits for answers that
-// come later, are not supported.)
+// delivered, and AsyncWrite fails from then on; unless the handler has
+// OnEOF, which keeps the connection open for answers that come later
+// (a half-closed connection) until Close.
 func (c *Conn) Close() error {
 	c.mu.Lock()
 	if c.closeReq || c.closed {
@@ -530,7 +530,10 @@ func (c *Conn) inputEnded() {
 	if c.ended {
 		return // the TLS session's end of stream came first (tlsEOF)
 	}
-	if c.h.OnEOF == nil {
+	c.mu.Lock()
+	closeReq := c.closeReq // Close from another goroutine, not yet taken
+	c.mu.Unlock()
+	if c.h.OnEOF == nil || closeReq {
 		c.beginClose(nil)
 		return
 	}

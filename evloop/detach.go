@@ -27,8 +27,8 @@ var ErrOutputPending = errors.New("evloop: output pending")
 // queued and tries to send what is buffered, and if the socket does not
 // take it all, fails with ErrOutputPending and changes nothing; call it
 // again once OutboundBuffered is 0. It fails with net.ErrClosed once the
-// connection is closing (Close, the peer's end of stream, Shutdown) or
-// has failed.
+// connection is closing (Close, the peer's end of stream without OnEOF,
+// Shutdown) or has failed.
 //
 // What comes back: for a connection of AddConn, the net.Conn that was
 // given, in its own mode again (blocking, on Windows); on Linux, macOS and

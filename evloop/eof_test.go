@@ -251,3 +251,65 @@ func TestOnEOFPeerReset(t *testing.T) {
 		t.Fatal("OnClose: nil error for a reset")
 	}
 }
+
+// TestOnEOFPauseResume: a handler that pauses and resumes reading after
+// OnEOF, with input left unconsumed, gets no OnTraffic: none follows
+// OnEOF. Plain and TLS.
+func TestOnEOFPauseResume(t *testing.T) {
+	pki := newPKI(t)
+	for _, how := range []string{"tcp", "tls"} {
+		t.Run(how, func(t *testing.T) {
+			s := newServer(t, Config{})
+			var eofs, trafficAfterEOF atomic.Int32
+			resumed := make(chan struct{}, 1)
+			h := Handler{
+				OnTraffic: func(c *Conn) {
+					if eofs.Load() > 0 {
+						trafficAfterEOF.Add(1)
+					}
+				},
+				OnEOF: func(c *Conn) {
+					eofs.Add(1)
+					c.PauseRead()
+					c.AfterFunc(20*time.Millisecond, func(c *Conn) {
+						c.ResumeRead()
+						c.AfterFunc(50*time.Millisecond, func(c *Conn) {
+							b, _ := c.Next(-1) // the input left, still there
+							c.Write(b)
+							c.Close()
+							resumed <- struct{}{}
+						})
+					})
+				},
+			}
+			var (
+				ln  *Listener
+				err error
+			)
+			if how == "tcp" {
+				ln = listen(t, s, "tcp://127.0.0.1:0", h)
+			} else if ln, err = s.ListenTLS("tcp://127.0.0.1:0", pki.serverConfig(tls.VersionTLS13), h); err != nil {
+				t.Fatal(err)
+			}
+			raw := dial(t, ln)
+			var c halfCloser = raw.(*net.TCPConn)
+			if how == "tls" {
+				c = tls.Client(raw, pki.clientConfig(tls.VersionTLS13))
+			}
+			if _, err := c.Write([]byte("left")); err != nil {
+				t.Fatal(err)
+			}
+			if err := c.CloseWrite(); err != nil {
+				t.Fatal(err)
+			}
+			recv(t, resumed, "the close after ResumeRead")
+			got, err := io.ReadAll(c)
+			if err != nil || string(got) != "left" {
+				t.Fatalf("read %q, %v; want \"left\"", got, err)
+			}
+			if n := trafficAfterEOF.Load(); n != 0 {
+				t.Fatalf("OnTraffic called %d times after OnEOF", n)
+			}
+		})
+	}
+}

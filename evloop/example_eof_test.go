@@ -12,7 +12,9 @@ import (
 // A server that answers once the client has sent everything: the request
 // is all the client sends before it shuts down its sending side. OnEOF
 // sees the input OnTraffic left, and the connection stays open for the
-// answer until the handler closes it.
+// answer until the handler closes it. (What waits in the input is
+// bounded by Config.MaxInbound: a longer request fails the connection
+// with ErrInboundFull.)
 func ExampleHandler_onEOF() {
 	srv, err := evloop.NewServer(evloop.Config{})
 	if err != nil {

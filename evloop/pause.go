@@ -51,7 +51,7 @@ const (
 // (io.ErrUnexpectedEOF where the system records none: Wine 8.0 after a
 // reset); the input it holds is dropped. The peer's end of stream, which
 // comes after its data, is not seen until ResumeRead: the data first,
-// then the graceful close. So on Windows too, where the poll asks AFD
+// then the graceful close (or OnEOF). So on Windows too, where the poll asks AFD
 // for ABORT while paused, not for RECEIVE nor DISCONNECT.
 //
 // PauseRead and ResumeRead are safe from any goroutine and idempotent:
@@ -139,7 +139,7 @@ func (c *Conn) applyRead(r readRequest) {
 // not look at the input itself: it may run inside the connection's own
 // OnTraffic, when c.in is not yet up to date (see syncIn).
 func (c *Conn) setHold(h readHold) {
-	if c.hold != 0 && h == 0 && c.state == connOpen && !c.again {
+	if c.hold != 0 && h == 0 && c.state == connOpen && !c.again && !c.ended {
 		c.again = true
 		c.l.again = append(c.l.again, c)
 	}
@@ -179,8 +179,8 @@ func (c *Conn) readInterest(pending int) poll.Events {
 // not yet decrypted follow it.
 func (c *Conn) redeliver() {
 	c.again = false
-	if c.state != connOpen || c.hold != 0 || c.failed {
-		return
+	if c.state != connOpen || c.hold != 0 || c.failed || c.ended {
+		return // ended: no OnTraffic after OnEOF
 	}
 	if c.tls != nil {
 		c.tlsFeed(nil, true)

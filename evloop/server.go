@@ -35,15 +35,17 @@ type Handler struct {
 	// the handler left is still there. The connection stays open for
 	// output, and the handler closes it when it has answered (a
 	// half-closed client, as an HTTP/1.0 one that shuts down after its
-	// request, still gets the answer). No more OnTraffic follows;
-	// IdleTimeout still applies. Without OnEOF, the end of stream closes
+	// request, still gets the answer). No more OnTraffic follows, even
+	// after PauseRead and ResumeRead; IdleTimeout still applies. A Close
+	// requested from another goroutine before the end of stream was read
+	// goes first: no OnEOF then. Without OnEOF, the end of stream closes
 	// the connection gracefully (its pending output is sent first).
 	OnEOF func(c *Conn)
 
 	// OnClose is called once when a connection is closed: after OnOpen,
 	// or, for a Dial that failed to connect, instead of it. err says why:
-	// nil for an orderly close (the peer's end of stream, Close,
-	// Shutdown), the error otherwise (a reset, a failed connect,
+	// nil for an orderly close (the peer's end of stream without OnEOF,
+	// Close, Shutdown), the error otherwise (a reset, a failed connect,
 	// ErrIdleTimeout, ErrServerClosed, ...). The socket is closed by
 	// then; writes fail.
 	OnClose func(c *Conn, err error)

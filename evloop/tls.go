@@ -57,7 +57,7 @@ type tlsConn struct {
 // has completed (ConnectionState then tells the version, ALPN, SNI, the
 // client's certificates, DidResume); OnTraffic gets plaintext, Write
 // takes plaintext; Close, Shutdown and the peer's close_notify or end of
-// stream close with close_notify. A handshake that fails (a client that
+// stream (without OnEOF) close with close_notify. A handshake that fails (a client that
 // does not speak TLS, an alert, a refused client certificate, the
 // timeout) closes the connection without OnOpen or OnClose: it goes to
 // h.OnHandshakeError, if set.
@@ -293,9 +293,9 @@ func (c *Conn) tlsRead(ct []byte) {
 // yet (ct's included), and crypto/tls the plaintext of a record not
 // copied out, for ResumeRead (Conn.redeliver, with again: the input the
 // handler left is delivered even if the session has nothing new). The
-// peer's close_notify starts a graceful close, but not while the
-// connection is paused: the session reports it again on resume, after
-// the input left. It reports false if the connection failed.
+// peer's close_notify is its end of stream (Conn.inputEnded: OnEOF or a
+// graceful close), but not while the connection is paused: the session
+// reports it again on resume, after the input left. It reports false if the connection failed.
 func (c *Conn) tlsFeed(ct []byte, again bool) bool {
 	l := c.l
 	for c.reading() {

@@ -71,6 +71,43 @@ if [ "$(cat "$work/pid")" != "$wrapper" ]; then
 	echo "test-exec: FAIL: prog.exe ran as pid $(cat "$work/pid"), not as the wrapper's $wrapper"
 	failed=1
 fi
+# A wrapper killed while its binary runs (go test at its timeout) leaves
+# no process of its own behind: of what it started, only the binary.
+descendants() {
+	local f s ppid p
+	for f in /proc/[0-9]*/stat; do
+		read -r s <"$f" 2>/dev/null || continue
+		read -r _ ppid _ <<<"${s##*) }"
+		[ "$ppid" = "$1" ] || continue
+		p=${f#/proc/}
+		p=${p%/stat}
+		echo "$p"
+		descendants "$p"
+	done
+}
+printf 'echo $$ >"%s"\nexec sleep 30\n' "$work/pid" >"$work/pkg.test.exe"
+rm -f "$work/pid"
+PATH="$work/bin:$PATH" AFD_CACHE="$work/cache" go_windows_amd64_exec "$work/pkg.test.exe" >/dev/null 2>&1 &
+wrapper=$!
+for _ in $(seq 50); do
+	[ -s "$work/pid" ] && break
+	sleep 0.1
+done
+started=$(descendants "$wrapper")
+kill -KILL "$wrapper" "$(cat "$work/pid")"
+wait "$wrapper" 2>/dev/null || true
+sleep 1.5
+left=
+for p in $started; do
+	if [ "$p" != "$(cat "$work/pid")" ] && read -r s <"/proc/$p/stat" 2>/dev/null && [[ ${s##*) } != Z* ]]; then
+		left="$left $p"
+	fi
+done
+if [ -n "$left" ]; then
+	echo "test-exec: FAIL: a killed wrapper left processes:$left"
+	kill -KILL $left 2>/dev/null || true
+	failed=1
+fi
 # The server dies while the binary waits on it: the wrapper kills the
 # binary and fails (125) within seconds, not after the binary's 600 s.
 start=$SECONDS
@@ -89,4 +126,4 @@ exit 0" 125
 if [ "$failed" -ne 0 ]; then
 	exit 1
 fi
-echo "test-exec: 14 passed, 0 failed"
+echo "test-exec: 15 passed, 0 failed"
