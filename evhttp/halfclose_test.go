@@ -39,12 +39,8 @@ var halfCloseHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Requ
 // closes, as "status body" lines.
 func halfClosed(t *testing.T, addr, req string) string {
 	t.Helper()
-	nc, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
+	nc, _ := dial(t, addr)
 	defer nc.Close()
-	nc.SetDeadline(time.Now().Add(timeout))
 	if _, err := io.WriteString(nc, req); err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,19 @@ import (
 	"github.com/goafd/afd/evloop"
 )
 
+// echoProtocol says hello, then echoes; OnClose sends its error to
+// closed.
+func echoProtocol(closed chan<- error) Protocol {
+	return Protocol{
+		OnOpen: func(c *evloop.Conn) { c.Write([]byte("hello\n")) },
+		OnTraffic: func(c *evloop.Conn) {
+			b, _ := c.Next(-1)
+			c.Write(b)
+		},
+		OnClose: func(c *evloop.Conn, err error) { closed <- err },
+	}
+}
+
 // TestSwitchProtocols: a handler switches its connection to a line echo
 // served on the loop; the bytes the client sent right behind its request
 // reach the protocol first, the 101 response goes before its output, and
@@ -21,14 +34,7 @@ func TestSwitchProtocols(t *testing.T) {
 	s := &Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Upgrade", "echo")
 		w.Header().Set("Connection", "Upgrade")
-		err := SwitchProtocols(w, Protocol{
-			OnOpen: func(c *evloop.Conn) { c.Write([]byte("hello\n")) },
-			OnTraffic: func(c *evloop.Conn) {
-				b, _ := c.Next(-1)
-				c.Write(b)
-			},
-			OnClose: func(c *evloop.Conn, err error) { closed <- err },
-		})
+		err := SwitchProtocols(w, echoProtocol(closed))
 		if err != nil {
 			t.Errorf("SwitchProtocols: %v", err)
 			return
@@ -154,14 +160,7 @@ func TestSwitchProtocolsAfterEOF(t *testing.T) {
 		<-r.Context().Done() // the end of stream has come
 		w.Header().Set("Upgrade", "echo")
 		w.Header().Set("Connection", "Upgrade")
-		err := SwitchProtocols(w, Protocol{
-			OnOpen: func(c *evloop.Conn) { c.Write([]byte("hello\n")) },
-			OnTraffic: func(c *evloop.Conn) {
-				b, _ := c.Next(-1)
-				c.Write(b)
-			},
-			OnClose: func(c *evloop.Conn, err error) { closed <- err },
-		})
+		err := SwitchProtocols(w, echoProtocol(closed))
 		if err != nil {
 			t.Errorf("SwitchProtocols: %v", err)
 		}

@@ -17,6 +17,27 @@ type halfCloser interface {
 	CloseWrite() error
 }
 
+// serveHalfClose serves h on a listener of s, plain ("tcp") or TLS 1.3
+// (any other how), and connects a client to it: raw is its socket, c
+// the client over it (raw itself, or a TLS client).
+func serveHalfClose(t *testing.T, pki *testPKI, s *Server, h Handler, how string) (raw *net.TCPConn, c halfCloser) {
+	t.Helper()
+	var (
+		ln  *Listener
+		err error
+	)
+	if how == "tcp" {
+		ln = listen(t, s, "tcp://127.0.0.1:0", h)
+	} else if ln, err = s.ListenTLS("tcp://127.0.0.1:0", pki.serverConfig(tls.VersionTLS13), h); err != nil {
+		t.Fatal(err)
+	}
+	raw = dial(t, ln).(*net.TCPConn)
+	if how == "tcp" {
+		return raw, raw
+	}
+	return raw, tls.Client(raw, pki.clientConfig(tls.VersionTLS13))
+}
+
 // TestOnEOFAnswersHalfClosedPeer: a peer that sends its request and shuts
 // down its sending side gets the answer: OnEOF sees the input OnTraffic
 // left, once, after every OnTraffic, and what it writes reaches the peer
@@ -46,27 +67,15 @@ func TestOnEOFAnswersHalfClosedPeer(t *testing.T) {
 				},
 				OnClose: func(c *Conn, err error) { closed <- err },
 			}
-			var (
-				ln  *Listener
-				err error
-			)
-			if how == "tcp" {
-				ln = listen(t, s, "tcp://127.0.0.1:0", h)
-			} else if ln, err = s.ListenTLS("tcp://127.0.0.1:0", pki.serverConfig(tls.VersionTLS13), h); err != nil {
-				t.Fatal(err)
-			}
-			raw := dial(t, ln)
-			var c halfCloser = raw.(*net.TCPConn)
-			if how != "tcp" {
-				c = tls.Client(raw, pki.clientConfig(tls.VersionTLS13))
-			}
+			raw, c := serveHalfClose(t, pki, s, h, how)
 			req := bytes.Repeat([]byte("request "), 10000)
 			if _, err := c.Write(req); err != nil {
 				t.Fatal(err)
 			}
+			var err error
 			switch how {
 			case "tls-FIN":
-				err = raw.(*net.TCPConn).CloseWrite()
+				err = raw.CloseWrite()
 			default:
 				err = c.CloseWrite()
 			}
@@ -185,23 +194,11 @@ func TestOnEOFAfterPause(t *testing.T) {
 					c.Close()
 				},
 			}
-			var (
-				ln  *Listener
-				err error
-			)
-			if how == "tcp" {
-				ln = listen(t, s, "tcp://127.0.0.1:0", h)
-			} else if ln, err = s.ListenTLS("tcp://127.0.0.1:0", pki.serverConfig(tls.VersionTLS13), h); err != nil {
-				t.Fatal(err)
-			}
-			raw := dial(t, ln)
-			var cl halfCloser = raw.(*net.TCPConn)
-			if how == "tls" {
-				tc := tls.Client(raw, pki.clientConfig(tls.VersionTLS13))
+			_, cl := serveHalfClose(t, pki, s, h, how)
+			if tc, ok := cl.(*tls.Conn); ok {
 				if err := tc.Handshake(); err != nil {
 					t.Fatal(err)
 				}
-				cl = tc
 			}
 			c := recv(t, opened, "OnOpen")
 			if _, err := cl.Write([]byte("hello")); err != nil {
@@ -282,20 +279,7 @@ func TestOnEOFPauseResume(t *testing.T) {
 					})
 				},
 			}
-			var (
-				ln  *Listener
-				err error
-			)
-			if how == "tcp" {
-				ln = listen(t, s, "tcp://127.0.0.1:0", h)
-			} else if ln, err = s.ListenTLS("tcp://127.0.0.1:0", pki.serverConfig(tls.VersionTLS13), h); err != nil {
-				t.Fatal(err)
-			}
-			raw := dial(t, ln)
-			var c halfCloser = raw.(*net.TCPConn)
-			if how == "tls" {
-				c = tls.Client(raw, pki.clientConfig(tls.VersionTLS13))
-			}
+			_, c := serveHalfClose(t, pki, s, h, how)
 			if _, err := c.Write([]byte("left")); err != nil {
 				t.Fatal(err)
 			}
