@@ -108,6 +108,16 @@ if [ -n "$left" ]; then
 	kill -KILL $left 2>/dev/null || true
 	failed=1
 fi
+# A test binary that fails without any output never ran (Wine did not
+# start it): it is started once more. One that printed is not.
+runs=$work/runs
+check pkg.test.exe "echo x >>$runs; [ \$(wc -l <$runs) -ge 2 ] || exit 1; echo PASS" 0
+check pkg.test.exe "echo x >>$runs.2; exit 1" 1
+check pkg.test.exe "echo x >>$runs.3; echo FAIL; exit 1" 1
+if [ "$(wc -l <"$runs.2")" != 2 ] || [ "$(wc -l <"$runs.3")" != 1 ]; then
+	echo "test-exec: FAIL: silent failures ran $(wc -l <"$runs.2") times (want 2), failures with output $(wc -l <"$runs.3") (want 1)"
+	failed=1
+fi
 # The server dies while the binary waits on it: the wrapper kills the
 # binary and fails (125) within seconds, not after the binary's 600 s.
 start=$SECONDS
@@ -126,4 +136,4 @@ exit 0" 125
 if [ "$failed" -ne 0 ]; then
 	exit 1
 fi
-echo "test-exec: 15 passed, 0 failed"
+echo "test-exec: 19 passed, 0 failed"
