@@ -467,6 +467,41 @@ func TestUpgraderShutdown(t *testing.T) {
 	}
 }
 
+// TestUpgraderShutdownDuringUpgrade: a Shutdown that comes while an
+// upgrade is under way (the client has its 101, the Upgrader does not
+// track the connection yet) waits for it, and closes it with 1001; it
+// returned at once before, and the server's own shutdown then cut the
+// connection without a close frame (1006 at the client).
+func TestUpgraderShutdownDuringUpgrade(t *testing.T) {
+	switched, release := make(chan struct{}), make(chan struct{})
+	testHookUpgradeSwitched = func() {
+		switched <- struct{}{}
+		<-release
+	}
+	defer func() { testHookUpgradeSwitched = nil }()
+	u := &Upgrader{}
+	addr, es := echoServer(t, u, nil)
+	cl := dialClient(t, es, "ws://"+addr+"/ws", nil)
+	wait(t, switched)
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- u.Shutdown(ctx) }()
+	select {
+	case err := <-done:
+		close(release)
+		t.Fatalf("Shutdown returned (%v) with an upgrade under way", err)
+	case <-time.After(100 * time.Millisecond):
+	}
+	close(release)
+	if err := wait(t, done); err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+	if err := wait(t, cl.closed); !IsCloseError(err, CloseGoingAway) {
+		t.Fatalf("client's OnClose: %v, want 1001", err)
+	}
+}
+
 // TestCallbackPanic: a panic in OnMessage is logged and closes the
 // connection with 1011; the server goes on serving others.
 func TestCallbackPanic(t *testing.T) {

@@ -6,23 +6,37 @@ import (
 	"time"
 )
 
-// track adds a connection to the Upgrader's, once it has been switched
-// (Shutdown may then Close it), or reports false once the Upgrader is
-// shutting down. A connection that closed already is not added.
-func (u *Upgrader) track(c *Conn) bool {
+// begin counts an upgrade under way, for Shutdown to wait for, or reports
+// false once the Upgrader is shutting down.
+func (u *Upgrader) begin() bool {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	if u.closing {
 		return false
 	}
-	if c.gone {
+	u.upgrading++
+	return true
+}
+
+// track ends an upgrade that begin counted: c, switched, joins the
+// Upgrader's connections (Shutdown closes them and waits for them), or
+// nil for one that failed. It reports false if Shutdown began meanwhile:
+// the caller closes c then, and Shutdown waits for that close. A
+// connection that closed already is not added.
+func (u *Upgrader) track(c *Conn) bool {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.upgrading--
+	if c == nil {
 		return true
 	}
-	if u.conns == nil {
-		u.conns = make(map[*Conn]struct{})
+	if !c.gone {
+		if u.conns == nil {
+			u.conns = make(map[*Conn]struct{})
+		}
+		u.conns[c] = struct{}{}
 	}
-	u.conns[c] = struct{}{}
-	return true
+	return !u.closing
 }
 
 func (u *Upgrader) untrack(c *Conn) {
@@ -30,12 +44,6 @@ func (u *Upgrader) untrack(c *Conn) {
 	c.gone = true
 	delete(u.conns, c)
 	u.mu.Unlock()
-}
-
-func (u *Upgrader) shuttingDown() bool {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	return u.closing
 }
 
 func (u *Upgrader) snapshot() []*Conn {
@@ -52,7 +60,8 @@ func (u *Upgrader) snapshot() []*Conn {
 // close frame with 1001 (going away), after the messages written before,
 // and Shutdown returns once all have closed (their peers answered, or
 // CloseTimeout passed), or with ctx's error when ctx ends first, after
-// closing what remains at once. Upgrades from then on are refused with
+// closing what remains at once. Upgrades under way are waited for, and
+// closed the same way. Upgrades from then on are refused with
 // 503. evhttp.Server's Shutdown does not reach upgraded connections
 // (they are no longer its own): call this one beside it.
 func (u *Upgrader) Shutdown(ctx context.Context) error {
@@ -66,7 +75,7 @@ func (u *Upgrader) Shutdown(ctx context.Context) error {
 	defer tick.Stop()
 	for {
 		u.mu.Lock()
-		n := len(u.conns)
+		n := len(u.conns) + u.upgrading
 		u.mu.Unlock()
 		if n == 0 {
 			return nil

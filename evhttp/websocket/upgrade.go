@@ -55,9 +55,10 @@ type Upgrader struct {
 	once sync.Once
 	pool workpool.Pool
 
-	mu      sync.Mutex
-	conns   map[*Conn]struct{} // open connections, for Shutdown
-	closing bool               // Shutdown was called
+	mu        sync.Mutex
+	conns     map[*Conn]struct{} // open connections, for Shutdown
+	closing   bool               // Shutdown was called
+	upgrading int                // upgrades between begin and track
 }
 
 // keyGUID is the GUID of RFC 6455 section 1.3.
@@ -123,7 +124,7 @@ func (u *Upgrader) Upgrade(w http.ResponseWriter, r *http.Request, h Handler) (*
 		log:          u.ErrorLog,
 	}, &u.pool)
 	c.subprotocol = u.choose(r)
-	if u.shuttingDown() {
+	if !u.begin() {
 		refuseShutdown(w)
 		return nil, fmt.Errorf("%w: the server is shutting down", ErrBadHandshake)
 	}
@@ -141,14 +142,22 @@ func (u *Upgrader) Upgrade(w http.ResponseWriter, r *http.Request, h Handler) (*
 		OnClose:   c.onClose,
 	})
 	if err != nil {
+		u.track(nil)
 		return nil, fmt.Errorf("websocket: upgrade: %w", err)
 	}
+	if testHookUpgradeSwitched != nil {
+		testHookUpgradeSwitched()
+	}
 	if !u.track(c) {
-		// Shutdown began since the check above.
+		// Shutdown began since begin: it waits for this close too.
 		c.Close(CloseGoingAway, "server shutting down")
 	}
 	return c, nil
 }
+
+// testHookUpgradeSwitched, if set by a test, runs once an upgrade's
+// connection is switched, before the Upgrader tracks it.
+var testHookUpgradeSwitched func()
 
 // choose picks the subprotocol: the first of the server's that the client
 // offers.
