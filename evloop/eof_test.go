@@ -150,10 +150,12 @@ func TestOnEOFAnswerLater(t *testing.T) {
 	}
 }
 
-// TestOnEOFIdleTimeout: a half-closed connection the handler leaves open
-// is still closed by IdleTimeout.
-func TestOnEOFIdleTimeout(t *testing.T) {
-	s := newServer(t, Config{IdleTimeout: 100 * time.Millisecond})
+// leftHalfClosed serves, with cfg, a handler whose OnEOF leaves the
+// connection open, and returns a client that has shut down its sending
+// side once OnEOF has come, and where OnClose sends its error.
+func leftHalfClosed(t *testing.T, cfg Config) (*net.TCPConn, <-chan error) {
+	t.Helper()
+	s := newServer(t, cfg)
 	eof := make(chan struct{}, 1)
 	closed := make(chan error, 1)
 	ln := listen(t, s, "tcp://127.0.0.1:0", Handler{
@@ -165,6 +167,13 @@ func TestOnEOFIdleTimeout(t *testing.T) {
 		t.Fatal(err)
 	}
 	recv(t, eof, "OnEOF")
+	return cl, closed
+}
+
+// TestOnEOFIdleTimeout: a half-closed connection the handler leaves open
+// is still closed by IdleTimeout.
+func TestOnEOFIdleTimeout(t *testing.T) {
+	_, closed := leftHalfClosed(t, Config{IdleTimeout: 100 * time.Millisecond})
 	if err := recv(t, closed, "OnClose"); !errors.Is(err, ErrIdleTimeout) {
 		t.Fatalf("OnClose: %v, want ErrIdleTimeout", err)
 	}
@@ -230,18 +239,7 @@ func TestOnEOFAfterPause(t *testing.T) {
 // TestOnEOFPeerReset: a half-closed connection the handler leaves open is
 // closed with the error when the peer then resets it.
 func TestOnEOFPeerReset(t *testing.T) {
-	s := newServer(t, Config{})
-	eof := make(chan struct{}, 1)
-	closed := make(chan error, 1)
-	ln := listen(t, s, "tcp://127.0.0.1:0", Handler{
-		OnEOF:   func(c *Conn) { eof <- struct{}{} },
-		OnClose: func(c *Conn, err error) { closed <- err },
-	})
-	cl := dial(t, ln).(*net.TCPConn)
-	if err := cl.CloseWrite(); err != nil {
-		t.Fatal(err)
-	}
-	recv(t, eof, "OnEOF")
+	cl, closed := leftHalfClosed(t, Config{})
 	cl.SetLinger(0)
 	cl.Close()
 	if err := recv(t, closed, "OnClose"); err == nil {
